@@ -1,0 +1,68 @@
+"""A reference client for the Freepik (Magnific) music-generation API, sync and async.
+
+::
+
+    from client import MusicClient
+
+    with MusicClient() as music:  # FREEPIK_API_KEY, FREEPIK_API_BASE_URL
+        task = music.generate("Calm lo-fi piano with soft rain", 30)
+        music.download(task, "track.mp3")
+
+Every error it raises is a ``MusicAPIError`` (see ``client.errors`` for the tree).
+"""
+
+from ._async import AsyncMusicClient
+from ._base import API_KEY_HEADER, DEFAULT_BASE_URL, VERSION
+from ._retry import RetryPolicy
+from ._sync import MusicClient
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    InvalidArgumentError,
+    InvalidResponseError,
+    MusicAPIError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    TaskFailedError,
+    TransportError,
+    ValidationError,
+    WaitTimeoutError,
+    WebhookVerificationError,
+)
+from .models import InvalidParam, Task, TaskStatus, WebhookEvent
+from .webhooks import sign_webhook, verify_webhook
+
+__version__ = VERSION
+
+__all__ = [
+    "API_KEY_HEADER",
+    "DEFAULT_BASE_URL",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncMusicClient",
+    "AuthenticationError",
+    "InvalidArgumentError",
+    "InvalidParam",
+    "InvalidResponseError",
+    "MusicAPIError",
+    "MusicClient",
+    "NotFoundError",
+    "RateLimitError",
+    "RetryPolicy",
+    "ServerError",
+    "Task",
+    "TaskFailedError",
+    "TaskStatus",
+    "TransportError",
+    "ValidationError",
+    "WaitTimeoutError",
+    "WebhookEvent",
+    "WebhookVerificationError",
+    "__version__",
+    "sign_webhook",
+    "verify_webhook",
+]

@@ -1,0 +1,242 @@
+"""``AsyncMusicClient``: the asynchronous client, mirroring ``MusicClient`` name for name."""
+
+from __future__ import annotations
+
+import builtins
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import TracebackType
+from typing import overload
+
+import anyio
+import httpx
+
+from ._base import (
+    DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WAIT_TIMEOUT,
+    DOWNLOAD_CHUNK_SIZE,
+    BaseMusicClient,
+    ProgressCallback,
+    Writable,
+)
+from ._retry import RetryPolicy
+from ._translate import error_for_response, map_httpx_errors
+from .errors import MusicAPIError, WaitTimeoutError
+from .models import Task
+
+__all__ = ["AsyncMusicClient"]
+
+
+class AsyncMusicClient(BaseMusicClient):
+    """An asynchronous client for the Freepik music-generation API (and its mock).
+
+    ``api_key`` and ``base_url`` default to ``FREEPIK_API_KEY`` and ``FREEPIK_API_BASE_URL``
+    (then ``https://api.freepik.com``). ``transport`` is handed to httpx: pass
+    an ``httpx.AsyncBaseTransport`` (``httpx.ASGITransport``, ``httpx.MockTransport``, ...).
+    ``sleep`` (a coroutine function) and ``clock`` are the waits and the monotonic time used by
+    retries and ``wait``; tests replace them so that nothing really sleeps. Use it as an async
+    context manager, or await ``aclose()``::
+
+        async with AsyncMusicClient(api_key="...") as client:
+            task = await client.generate("Calm lo-fi piano", 30)
+            await client.download(task, "track.mp3")
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            clock=clock,
+        )
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (the context manager does this on exit)."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncMusicClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _send(
+        self,
+        request: httpx.Request,
+        *,
+        idempotent: bool,
+        stream: bool = False,
+        follow_redirects: bool = False,
+    ) -> httpx.Response:
+        """Send with retries; a 2xx response comes back, anything else is raised as our error."""
+        retry_number = 0
+        while True:
+            try:
+                with map_httpx_errors(request):
+                    response = await self._http.send(
+                        request, stream=stream, follow_redirects=follow_redirects
+                    )
+                    if response.is_success:
+                        return response
+                    if stream:
+                        try:
+                            await response.aread()
+                        finally:
+                            await response.aclose()
+                error: MusicAPIError = error_for_response(response)
+            except MusicAPIError as exc:
+                error = exc
+            delay = self._retry_delay(error, retry_number=retry_number, idempotent=idempotent)
+            if delay is None:
+                raise error
+            retry_number += 1
+            await self._sleep(delay)
+
+    async def create(
+        self, prompt: str, music_length_seconds: int, *, webhook_url: str | None = None
+    ) -> Task:
+        """Start generating a track of ``music_length_seconds`` (10-240) from ``prompt``.
+
+        Retried only when the API provably did not process the request (429, 503, connection
+        not opened), so a retry never creates a second task.
+        """
+        request = self._build_create_request(prompt, music_length_seconds, webhook_url)
+        return self._parse_task(await self._send(request, idempotent=False))
+
+    async def get(self, task_id: Task | str) -> Task:
+        """The task's current status and results."""
+        request = self._build_get_request(task_id)
+        return self._parse_task(await self._send(request, idempotent=True))
+
+    async def list(self) -> builtins.list[Task]:
+        """Every task of this API key."""
+        request = self._build_list_request()
+        return self._parse_task_list(await self._send(request, idempotent=True))
+
+    async def wait(
+        self,
+        task_id: Task | str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        raise_on_failure: bool = True,
+        on_update: ProgressCallback | None = None,
+    ) -> Task:
+        """Poll until the task is COMPLETED or FAILED and return it.
+
+        The first wait is ``poll_interval``; each next one is half as long again, up to
+        ``max_poll_interval``. ``on_update`` sees the task after every poll. Raises
+        ``TaskFailedError`` when the task FAILED (unless ``raise_on_failure=False``) and
+        ``WaitTimeoutError`` after ``timeout`` seconds.
+        """
+        request = self._build_get_request(task_id)
+        schedule = self._poll_schedule(
+            timeout=timeout, poll_interval=poll_interval, max_poll_interval=max_poll_interval
+        )
+        while True:
+            response = await self._send(request, idempotent=True)
+            task = self._parse_task(response)
+            if on_update is not None:
+                on_update(task)
+            if task.is_terminal:
+                return self._finish_wait(
+                    task, raise_on_failure=raise_on_failure, request=request, response=response
+                )
+            delay = schedule.next_delay()
+            if delay is None:
+                raise WaitTimeoutError(task, timeout=timeout, request=request, response=response)
+            await self._sleep(delay)
+
+    async def generate(
+        self,
+        prompt: str,
+        music_length_seconds: int,
+        *,
+        webhook_url: str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_update: ProgressCallback | None = None,
+    ) -> Task:
+        """``create`` then ``wait``; returns the COMPLETED task (raises as ``wait`` does)."""
+        task = await self.create(prompt, music_length_seconds, webhook_url=webhook_url)
+        if on_update is not None:
+            on_update(task)
+        return await self.wait(
+            task,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_update=on_update,
+        )
+
+    @overload
+    async def download(self, task: Task | str, destination: str | os.PathLike[str]) -> Path: ...
+
+    @overload
+    async def download(self, task: Task | str, destination: Writable) -> int: ...
+
+    async def download(
+        self, task: Task | str, destination: str | os.PathLike[str] | Writable
+    ) -> Path | int:
+        """Stream the task's MP3 (or the URL given) to a path or a binary file object.
+
+        The API key is not sent: result URLs are public and may live on another host. A path is
+        written through a ``.part`` file renamed at the end, so it never holds half a track; the
+        path is returned. For a file object the number of bytes written is returned.
+        """
+        request = self._build_download_request(task)
+        response = await self._send(request, idempotent=True, stream=True, follow_redirects=True)
+        try:
+            with map_httpx_errors(request):
+                if isinstance(destination, str | os.PathLike):
+                    return await self._write_path(response, Path(destination))
+                return await self._write_file(response, destination)
+        finally:
+            await response.aclose()
+
+    @staticmethod
+    async def _write_file(response: httpx.Response, file: Writable) -> int:
+        written = 0
+        async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_SIZE):
+            file.write(chunk)
+            written += len(chunk)
+        return written
+
+    async def _write_path(self, response: httpx.Response, path: Path) -> Path:
+        partial = path.with_name(path.name + ".part")
+        try:
+            async with await anyio.open_file(partial, "wb") as file:
+                async for chunk in response.aiter_bytes(DOWNLOAD_CHUNK_SIZE):
+                    await file.write(chunk)
+            await anyio.Path(partial).replace(path)
+        except BaseException:
+            # Synchronous on purpose: an await here would not run once the task is cancelled.
+            partial.unlink(missing_ok=True)
+            raise
+        return path

@@ -1,0 +1,250 @@
+"""``freepik-music``: generate tracks, check tasks and verify webhook deliveries from a shell.
+
+Every command takes ``--base-url``, ``--api-key`` (or ``FREEPIK_API_BASE_URL``, ``FREEPIK_API_KEY``)
+and ``--json`` after its name. Errors are one line on stderr and exit status 1 (2 for usage).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ._base import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, VERSION
+from ._cli_support import describe_error, read_delivery
+from ._sync import MusicClient
+from .errors import MusicAPIError
+from .models import Task
+from .webhooks import DEFAULT_TOLERANCE, verify_webhook
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Builds the client for a command; tests put another one in ``obj`` (``main(obj=factory)``).
+ClientFactory = Callable[..., MusicClient]
+
+
+def _api_options(command: F) -> F:
+    """``--base-url``, ``--api-key`` and ``--json``, accepted after the subcommand."""
+    decorators = [
+        click.option(
+            "--base-url",
+            envvar=ENV_BASE_URL,
+            default=DEFAULT_BASE_URL,
+            show_default=True,
+            help=f"API base URL (env {ENV_BASE_URL}), e.g. a mock at http://127.0.0.1:8080.",
+        ),
+        click.option("--api-key", envvar=ENV_API_KEY, help=f"API key (env {ENV_API_KEY})."),
+        _json_option,
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+
+
+def _handle_errors(command: F) -> F:
+    """Turn the client's errors into one clear line on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except MusicAPIError as exc:
+            click.echo(f"Error: {describe_error(exc)}", err=True)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            click.echo(f"Error: cannot use{where}: {exc.strerror or exc}", err=True)
+        raise SystemExit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _client(base_url: str, api_key: str | None) -> MusicClient:
+    if not api_key:
+        raise click.UsageError(f"no API key: pass --api-key or set {ENV_API_KEY}")
+    context = click.get_current_context()
+    factory: ClientFactory = context.obj if callable(context.obj) else MusicClient
+    return factory(api_key=api_key, base_url=base_url)
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2))
+
+
+def _describe_task(task: Task) -> str:
+    lines = [f"{task.task_id}  {task.status.value}"]
+    lines += [f"  {url}" for url in task.generated]
+    return "\n".join(lines)
+
+
+class _Progress:
+    """Prints each status change of a task to stderr, with the seconds since it started."""
+
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+        self._last: str | None = None
+
+    def __call__(self, task: Task) -> None:
+        if task.status.value != self._last:
+            self._last = task.status.value
+            elapsed = time.monotonic() - self._started
+            click.echo(f"[{elapsed:5.0f} s] task {task.task_id}: {task.status.value}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, prog_name="freepik-music")
+def main() -> None:
+    """Generate music with the Freepik music-generation API, or with its mock."""
+
+
+@main.command()
+@click.argument("prompt")
+@click.option(
+    "--length",
+    "-l",
+    "length",
+    type=click.IntRange(10, 240),
+    default=30,
+    show_default=True,
+    help="Track length in seconds (10-240).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Where to write the MP3 ('-' for stdout). Default: TASK_ID.mp3.",
+)
+@click.option("--webhook-url", help="URL the API notifies on every status change.")
+@click.option(
+    "--wait-timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True
+)
+@click.option(
+    "--poll-interval", type=click.FloatRange(min=0, min_open=True), default=2.0, show_default=True
+)
+@_api_options
+@_handle_errors
+def generate(
+    prompt: str,
+    length: int,
+    output: Path | None,
+    webhook_url: str | None,
+    wait_timeout: float,
+    poll_interval: float,
+    base_url: str,
+    api_key: str | None,
+    as_json: bool,
+) -> None:
+    """Generate a track from PROMPT, wait for it and download it.
+
+    Progress goes to stderr; the path written goes to stdout.
+    """
+    with _client(base_url, api_key) as music:
+        task = music.generate(
+            prompt,
+            length,
+            webhook_url=webhook_url,
+            timeout=wait_timeout,
+            poll_interval=poll_interval,
+            on_update=_Progress(),
+        )
+        if output is not None and str(output) == "-":
+            written = music.download(task, sys.stdout.buffer)
+            if as_json:
+                click.echo(json.dumps({**task.to_dict(), "path": "-", "bytes": written}), err=True)
+            return
+        path = music.download(task, output or Path(f"{task.task_id}.mp3"))
+    if as_json:
+        _echo_json({**task.to_dict(), "path": str(path), "bytes": path.stat().st_size})
+    else:
+        click.echo(str(path))
+
+
+@main.command()
+@click.argument("task_id")
+@_api_options
+@_handle_errors
+def status(task_id: str, base_url: str, api_key: str | None, as_json: bool) -> None:
+    """Show the status and result URLs of task TASK_ID."""
+    with _client(base_url, api_key) as music:
+        task = music.get(task_id)
+    if as_json:
+        _echo_json(task.to_dict())
+    else:
+        click.echo(_describe_task(task))
+
+
+@main.command(name="list")
+@_api_options
+@_handle_errors
+def list_tasks(base_url: str, api_key: str | None, as_json: bool) -> None:
+    """List every task of the API key."""
+    with _client(base_url, api_key) as music:
+        tasks = music.list()
+    if as_json:
+        _echo_json([task.to_dict() for task in tasks])
+    elif not tasks:
+        click.echo("No tasks.", err=True)
+    else:
+        for task in tasks:
+            click.echo(_describe_task(task))
+
+
+@main.command(name="verify-webhook")
+@click.argument("delivery", type=click.File("rb"))
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    required=True,
+    envvar="FREEPIK_WEBHOOK_SECRET",
+    help="Webhook secret (repeatable; env FREEPIK_WEBHOOK_SECRET, space-separated).",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=float(DEFAULT_TOLERANCE),
+    show_default=True,
+    help="Seconds the delivery's timestamp may be away from now.",
+)
+@click.option(
+    "--ignore-timestamp",
+    is_flag=True,
+    help="Skip the timestamp check (for deliveries saved a while ago).",
+)
+@_json_option
+@_handle_errors
+def verify_webhook_command(
+    delivery: Any, secrets: tuple[str, ...], tolerance: float, ignore_timestamp: bool, as_json: bool
+) -> None:
+    """Verify a saved webhook DELIVERY ('-' for stdin).
+
+    The file is either the raw HTTP request (headers, a blank line, the body) or JSON
+    {"headers": {...}, "body": "<raw body>"}.
+    """
+    body, headers = read_delivery(delivery.read())
+    event = verify_webhook(
+        body, headers, secrets, tolerance=None if ignore_timestamp else tolerance
+    )
+    if as_json:
+        _echo_json(
+            {
+                "webhook_id": event.webhook_id,
+                "timestamp": event.timestamp,
+                "task": event.task.to_dict(),
+            }
+        )
+    else:
+        click.echo(
+            f"Verified: webhook {event.webhook_id}, task {event.task.task_id} "
+            f"is {event.task.status.value}"
+        )

@@ -1,0 +1,1 @@
+"""Contract suites for the mock and the client, and the pytest plugin integrators install."""

@@ -1,0 +1,5 @@
+"""``python -m mock_server`` is ``freepik-mock``."""
+
+from .cli import main
+
+main()

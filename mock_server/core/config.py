@@ -1,0 +1,65 @@
+"""The mock's configuration: one frozen object, built by the CLI or by tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["DEFAULT_WEBHOOK_SECRET", "MockConfig"]
+
+#: Used when no ``--webhook-secret`` is given; printed at start so receivers can verify.
+DEFAULT_WEBHOOK_SECRET = "whsec_bW9jay1kZXZlbG9wbWVudC1zZWNyZXQtMDAwMA=="
+
+ClockMode = Literal["real", "manual"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MockConfig:
+    """Everything that shapes one mock instance.
+
+    Times are in mock seconds (the clock's unit). ``api_keys`` empty means any non-empty key is
+    accepted. ``public_url`` is the base of result URLs; when unset, the base of the request that
+    created the task is used.
+    """
+
+    api_keys: tuple[str, ...] = ()
+    clock: ClockMode = "real"
+    speed: float = 1.0
+    created_seconds: float = 1.0
+    processing_seconds: float = 4.0
+    realistic: bool = False
+    seed: int | None = None
+    public_url: str | None = None
+    max_body_bytes: int = 1024 * 1024
+    # Webhooks
+    webhook_secrets: tuple[str, ...] = ()
+    webhook_allow: tuple[str, ...] = ("loopback",)
+    webhook_on_created: bool = True
+    webhook_timeout: float = 10.0
+    webhook_max_retries: int = 5
+    webhook_initial_backoff: float = 1.0
+    webhook_max_backoff: float = 300.0
+    webhook_response_cap: int = 64 * 1024
+    webhook_workers: int = 8
+    chaos_duplicate: bool = False
+    chaos_out_of_order: bool = False
+    # Control API
+    scenarios: tuple[dict[str, Any], ...] = field(default=())
+    admin_token: str | None = None
+    journal_size: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.clock not in ("real", "manual"):
+            raise ValueError(f"clock must be 'real' or 'manual', not {self.clock!r}")
+        if not self.speed > 0:
+            raise ValueError("speed must be greater than 0")
+        for name in ("created_seconds", "processing_seconds", "webhook_timeout"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.webhook_max_retries < 0:
+            raise ValueError("webhook_max_retries must not be negative")
+
+    @property
+    def effective_webhook_secrets(self) -> tuple[str, ...]:
+        """The secrets deliveries are signed with (the development secret when none is set)."""
+        return self.webhook_secrets or (DEFAULT_WEBHOOK_SECRET,)

@@ -1,0 +1,208 @@
+"""The core: one object that owns the clock, the tasks, the rules and who hears of status changes.
+
+Framework-free: the Flask app and the in-process adapters call it; nothing here knows HTTP.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from .clock import Clock, make_clock
+from .config import MockConfig
+from .errors import ControlInputError, InvalidApiKey, MissingApiKey, NotFound, TaskAlreadyFinished
+from .scenarios import ScenarioBook, ScenarioRule
+from .scheduler import Scheduler
+from .store import TaskIdFactory, TaskStore
+from .tasks import FINAL_STATUSES, Task, TaskStatus
+from .timing import Timing, default_timing
+
+__all__ = ["MAX_ADVANCE_SECONDS", "MockEngine", "StatusListener"]
+
+#: A century of mock time; more is certainly a mistake in a test.
+MAX_ADVANCE_SECONDS = 100 * 365 * 24 * 3600.0
+
+
+class StatusListener(Protocol):
+    """Hears every status change once, in order per task (the webhook outbox is one)."""
+
+    def on_status_change(self, task: Task, status: TaskStatus) -> None: ...
+
+
+class MockEngine:
+    """The mock's state and rules. Create one per app; call ``close`` when done."""
+
+    def __init__(self, *, config: MockConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or make_clock(mode=config.clock, speed=config.speed)
+        self.scheduler = Scheduler(clock=self.clock)
+        self.tasks = TaskStore()
+        self.scenarios = ScenarioBook()
+        self._ids = TaskIdFactory(seed=config.seed)
+        self._listeners: list[StatusListener] = []
+        self._reset_hooks: list[Callable[[], None]] = []
+        self._idle_waiters: list[Callable[[], bool]] = []
+        self._announce_lock = threading.Lock()
+        for rule in config.scenarios:
+            self.scenarios.add(rule)
+        self.scheduler.start()
+
+    # -- wiring ------------------------------------------------------------------------------
+    def add_listener(self, listener: StatusListener) -> None:
+        """Tell ``listener`` of every status change from now on."""
+        self._listeners.append(listener)
+
+    def on_reset(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` on every reset (components forget their state there)."""
+        self._reset_hooks.append(hook)
+
+    def add_idle_waiter(self, waiter: Callable[[], bool]) -> None:
+        """``waiter`` blocks until its component's due work is done; True if it waited for any."""
+        self._idle_waiters.append(waiter)
+
+    # -- keys --------------------------------------------------------------------------------
+    def authenticate(self, api_key: str | None) -> str:
+        """The key if it is accepted; ``MissingApiKey``/``InvalidApiKey`` otherwise."""
+        if not api_key:
+            raise MissingApiKey()
+        if self.config.api_keys and api_key not in self.config.api_keys:
+            raise InvalidApiKey()
+        return api_key
+
+    # -- the vendor surface ------------------------------------------------------------------
+    def create_task(
+        self,
+        *,
+        api_key: str,
+        prompt: str,
+        music_length_seconds: int,
+        webhook_url: str | None,
+        result_base_url: str,
+    ) -> Task:
+        """A new task, its lifecycle decided now by the first matching rule or the defaults."""
+        rule = self.scenarios.take(prompt=prompt, api_key=api_key)
+        timing = self._timing_for(rule, music_length_seconds=music_length_seconds)
+        now = self.clock.now()
+        task_id = self._ids.next_id()
+        base = (self.config.public_url or result_base_url).rstrip("/")
+        in_progress_at = now + timing.created_seconds
+        task = Task(
+            task_id=task_id,
+            api_key=api_key,
+            prompt=prompt,
+            music_length_seconds=music_length_seconds,
+            webhook_url=webhook_url,
+            result_url=f"{base}/results/{task_id}.mp3",
+            created_at=now,
+            in_progress_at=in_progress_at,
+            finished_at=in_progress_at + timing.processing_seconds,
+            outcome=(rule.outcome if rule and rule.outcome else TaskStatus.COMPLETED),
+            scenario_id=rule.rule_id if rule else None,
+        )
+        self.tasks.add(task)
+        for _, at in task.changes():
+            self.scheduler.call_at(at, lambda: self._announce(task_id))
+        return task
+
+    def get_task(self, *, api_key: str, task_id: str) -> Task:
+        """The key's task; ``NotFound`` for unknown ids and for other keys' tasks."""
+        task = self.tasks.get(task_id)
+        if task is None or task.api_key != api_key:
+            raise NotFound()
+        return task
+
+    def list_tasks(self, *, api_key: str) -> list[Task]:
+        """The key's tasks, oldest first."""
+        return self.tasks.owned_by(api_key)
+
+    # -- control -----------------------------------------------------------------------------
+    def find_task(self, task_id: str) -> Task:
+        """Any key's task (the control API is not scoped); ``NotFound`` if unknown."""
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise NotFound()
+        return task
+
+    def finish_now(self, task_id: str, *, outcome: TaskStatus) -> Task:
+        """Force a task to end now (passing through IN_PROGRESS); its messages go out at once."""
+        if outcome not in FINAL_STATUSES:
+            raise ValueError("outcome must be COMPLETED or FAILED")
+        with self._announce_lock:
+            task = self.find_task(task_id)
+            now = self.clock.now()
+            current = task.status_at(now)
+            if current in FINAL_STATUSES:
+                raise TaskAlreadyFinished(current.value)
+            task.in_progress_at = min(task.in_progress_at, now)
+            task.finished_at = now
+            task.outcome = outcome
+            task.forced = True
+        self.scheduler.call_soon(lambda: self._announce(task_id))
+        return task
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock; returns once every due change happened and its first attempt is made."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ControlInputError("'seconds' must be a finite number >= 0")
+        if seconds > MAX_ADVANCE_SECONDS:
+            raise ControlInputError(f"'seconds' must be at most {MAX_ADVANCE_SECONDS:.0f}")
+        self.clock.advance(seconds)
+        self.scheduler.wake()
+        self.settle()
+
+    def settle(self, *, rounds: int = 1000) -> None:
+        """Run everything due now and wait for the work it starts, until nothing more is due."""
+        for _ in range(rounds):
+            self.scheduler.run_due()
+            self.scheduler.wait_idle()
+            waited = [waiter() for waiter in self._idle_waiters]
+            if not any(waited):
+                return
+
+    def reset(self) -> None:
+        """Forget tasks and rules, restart the clock and the id sequence, reset every component."""
+        with self._announce_lock:
+            self.scheduler.clear()
+            self.tasks.clear()
+            self.scenarios.clear()
+            self._ids.reset()
+            self.clock.reset()
+            for rule in self.config.scenarios:
+                self.scenarios.add(rule)
+            for hook in self._reset_hooks:
+                hook()
+        self.scheduler.wake()
+
+    def close(self) -> None:
+        """Stop background work (idempotent)."""
+        self.scheduler.stop()
+
+    # -- internals ---------------------------------------------------------------------------
+    def _timing_for(self, rule: ScenarioRule | None, *, music_length_seconds: int) -> Timing:
+        timing = default_timing(self.config, music_length_seconds=music_length_seconds)
+        if rule is None:
+            return timing
+        return Timing(
+            created_seconds=(
+                timing.created_seconds if rule.created_seconds is None else rule.created_seconds
+            ),
+            processing_seconds=(
+                timing.processing_seconds
+                if rule.processing_seconds is None
+                else rule.processing_seconds
+            ),
+        )
+
+    def _announce(self, task_id: str) -> None:
+        """Tell listeners of every change of the task that the clock has reached, once each."""
+        with self._announce_lock:
+            task = self.tasks.get(task_id)
+            if task is None:
+                return
+            reached = [s for s, _ in task.changes_until(self.clock.now()) if s not in task.emitted]
+            task.emitted.extend(reached)
+            for status in reached:
+                for listener in self._listeners:
+                    listener.on_status_change(task, status)

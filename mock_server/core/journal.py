@@ -1,0 +1,160 @@
+"""The request journal: what clients sent to the vendor and file URLs, and what they got back.
+
+Bounded (the oldest entries are dropped first). Key headers are masked when an entry is made, and
+the key itself is kept only as a digest, so a key never sits in the journal in clear; filtering by
+key compares digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .faults import path_matches
+from .masking import SENSITIVE_HEADERS, mask_secret
+
+__all__ = ["MAX_BODY_BYTES", "JournalEntry", "RequestJournal", "journal_body", "masked_headers"]
+
+#: Bodies are kept up to this many bytes; the rest is cut (and said to be).
+MAX_BODY_BYTES = 64 * 1024
+
+
+def _digest(api_key: str) -> bytes:
+    return hashlib.sha256(api_key.encode("utf-8", "surrogateescape")).digest()
+
+
+def masked_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The headers as recorded: key and credential headers masked."""
+    return {
+        name: (mask_secret(value) if name.lower() in SENSITIVE_HEADERS else value)
+        for name, value in headers
+    }
+
+
+def journal_body(raw: bytes, *, content_type: str | None, total_length: int | None = None) -> Any:
+    """The body as recorded: parsed JSON when it is JSON, else text; None when empty.
+
+    ``raw`` may be the first ``MAX_BODY_BYTES`` bytes only; ``total_length`` is the full size.
+    """
+    if not raw:
+        return None
+    cut = raw[:MAX_BODY_BYTES]
+    truncated = len(raw) > MAX_BODY_BYTES or (total_length or 0) > len(cut)
+    if not truncated and content_type and "json" in content_type.lower():
+        try:
+            return json.loads(cut)
+        except (ValueError, UnicodeDecodeError):
+            pass
+    text = cut.decode("utf-8", "replace")
+    if truncated:
+        text += f"… [truncated, {total_length or len(raw)} bytes in all]"
+    return text
+
+
+@dataclass(frozen=True, kw_only=True)
+class JournalEntry:
+    """One request and its answer. ``status`` is None when the connection was dropped."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+    status: int | None
+    duration_ms: float
+    fault: str | None
+    api_key_digest: bytes | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as the control API shows it (never the key in clear)."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self.body,
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            "fault": self.fault,
+        }
+
+
+class RequestJournal:
+    """The last ``capacity`` requests, oldest first."""
+
+    def __init__(self, *, capacity: int = 1000) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+
+    def record(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Iterable[tuple[str, str]],
+        body: Any,
+        status: int | None,
+        duration_ms: float,
+        fault: str | None,
+        api_key: str | None,
+    ) -> JournalEntry:
+        """Add one request (the oldest entry goes when the journal is full)."""
+        entry = JournalEntry(
+            method=method,
+            path=path,
+            query=dict(query),
+            headers=masked_headers(headers),
+            body=body,
+            status=status,
+            duration_ms=round(duration_ms, 3),
+            fault=fault,
+            api_key_digest=_digest(api_key) if api_key else None,
+        )
+        with self._lock:
+            self._entries.append(entry)
+        return entry
+
+    def entries(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        api_key: str | None = None,
+    ) -> list[JournalEntry]:
+        """The entries, oldest first, that match every filter given.
+
+        ``path`` is exact, or a prefix when it ends in ``*``; ``api_key`` is the key in clear.
+        """
+        with self._lock:
+            entries = list(self._entries)
+        if method:
+            entries = [e for e in entries if e.method == method.upper()]
+        if path:
+            entries = [e for e in entries if path_matches(path, e.path)]
+        if api_key:
+            wanted = _digest(api_key)
+            entries = [
+                e
+                for e in entries
+                if e.api_key_digest is not None and hmac.compare_digest(e.api_key_digest, wanted)
+            ]
+        return entries
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)

@@ -1,0 +1,76 @@
+"""A music-generation task and its lifecycle, as data: status is derived from the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["FINAL_STATUSES", "Task", "TaskStatus"]
+
+
+class TaskStatus(StrEnum):
+    """The vendor's status enum, in lifecycle order."""
+
+    CREATED = "CREATED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+FINAL_STATUSES = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED})
+
+
+@dataclass(kw_only=True)
+class Task:
+    """One task. Its three instants (mock seconds) decide its status at any time.
+
+    ``created_at <= in_progress_at <= finished_at``; at ``finished_at`` it takes ``outcome``.
+    ``emitted`` lists the statuses already announced to listeners (webhooks), in order.
+    """
+
+    task_id: str
+    api_key: str
+    prompt: str
+    music_length_seconds: int
+    webhook_url: str | None
+    result_url: str
+    created_at: float
+    in_progress_at: float
+    finished_at: float
+    outcome: TaskStatus
+    scenario_id: str | None = None
+    forced: bool = False
+    emitted: list[TaskStatus] = field(default_factory=list)
+
+    def status_at(self, now: float) -> TaskStatus:
+        """The status a reader sees at mock instant ``now``."""
+        if now >= self.finished_at:
+            return self.outcome
+        if now >= self.in_progress_at:
+            return TaskStatus.IN_PROGRESS
+        return TaskStatus.CREATED
+
+    def changes(self) -> list[tuple[TaskStatus, float]]:
+        """Every status the task takes, with the instant it takes it."""
+        return [
+            (TaskStatus.CREATED, self.created_at),
+            (TaskStatus.IN_PROGRESS, self.in_progress_at),
+            (self.outcome, self.finished_at),
+        ]
+
+    def changes_until(self, now: float) -> list[tuple[TaskStatus, float]]:
+        """The changes that have happened by ``now``."""
+        return [(status, at) for status, at in self.changes() if at <= now]
+
+    def generated_at(self, now: float) -> list[str]:
+        """``generated`` as the API shows it: the result URL once COMPLETED, else empty."""
+        return [self.result_url] if self.status_at(now) is TaskStatus.COMPLETED else []
+
+    def vendor_view(self, now: float) -> dict[str, Any]:
+        """The task as the vendor's GET shows it inside ``data``."""
+        return {
+            "task_id": self.task_id,
+            "status": self.status_at(now).value,
+            "generated": self.generated_at(now),
+        }

@@ -1,0 +1,122 @@
+"""The control API for tests, first part: health, reset, clock, tasks, the spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response
+
+from .. import __version__
+from ..core import ControlInputError, Task, TaskStatus
+from ..core.masking import mask_secret
+from ..spec import load_extended_spec_text
+from .responses import json_response, read_control_json
+from .state import MockState, get_state
+
+__all__ = ["control", "task_control_view"]
+
+control = Blueprint("control", __name__, url_prefix="/_mock")
+
+
+def _iso(state: MockState, at: float) -> str:
+    return state.engine.clock.wall_time(at).isoformat().replace("+00:00", "Z")
+
+
+def _clock_view(state: MockState) -> dict[str, Any]:
+    now = state.engine.clock.now()
+    return {"mode": state.engine.clock.mode, "now": _iso(state, now), "elapsed_seconds": now}
+
+
+def task_control_view(state: MockState, task: Task) -> dict[str, Any]:
+    """A task as test authors see it: everything, with the key masked."""
+    now = state.engine.clock.now()
+    return {
+        **task.vendor_view(now),
+        "prompt": task.prompt,
+        "music_length_seconds": task.music_length_seconds,
+        "api_key": mask_secret(task.api_key),
+        "webhook_url": task.webhook_url,
+        "outcome": task.outcome.value,
+        "scenario_id": task.scenario_id,
+        "forced": task.forced,
+        "result_url": task.result_url,
+        "timeline": [
+            {
+                "status": status.value,
+                "at": _iso(state, at),
+                "elapsed_seconds": at,
+                "reached": at <= now,
+            }
+            for status, at in task.changes()
+        ],
+    }
+
+
+@control.get("/health")
+def health() -> Response:
+    """Liveness and version."""
+    return json_response({"status": "ok", "version": __version__})
+
+
+@control.post("/reset")
+def reset() -> Response:
+    """Forget everything the tests did; the clock and the seeded sequences start again."""
+    state = get_state()
+    state.engine.reset()
+    return json_response({"status": "ok", "clock": _clock_view(state)})
+
+
+@control.get("/clock")
+def clock() -> Response:
+    """The clock's mode, the mock's now, and mock seconds since start or reset."""
+    return json_response(_clock_view(get_state()))
+
+
+@control.post("/clock/advance")
+def advance_clock() -> Response:
+    """Move mock time; answers once every due change happened and its first attempt is made."""
+    body = read_control_json()
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise ControlInputError("'seconds' must be a number >= 0")
+    state = get_state()
+    state.engine.advance(float(seconds))
+    return json_response(_clock_view(state))
+
+
+@control.get("/tasks")
+def list_all_tasks() -> Response:
+    """Every task of every key, oldest first."""
+    state = get_state()
+    return json_response({"data": [task_control_view(state, t) for t in state.engine.tasks.all()]})
+
+
+@control.get("/tasks/<task_id>")
+def show_task(task_id: str) -> Response:
+    """One task, with its timeline."""
+    state = get_state()
+    return json_response(task_control_view(state, state.engine.find_task(task_id)))
+
+
+@control.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str) -> Response:
+    """End the task now with COMPLETED; its webhooks go out at once."""
+    return _finish(task_id, TaskStatus.COMPLETED)
+
+
+@control.post("/tasks/<task_id>/fail")
+def fail_task(task_id: str) -> Response:
+    """End the task now with FAILED; its webhooks go out at once."""
+    return _finish(task_id, TaskStatus.FAILED)
+
+
+def _finish(task_id: str, outcome: TaskStatus) -> Response:
+    state = get_state()
+    task = state.engine.finish_now(task_id, outcome=outcome)
+    return json_response(task_control_view(state, task))
+
+
+@control.get("/openapi.yaml")
+def openapi_yaml() -> Response:
+    """The extended spec: the vendor's plus the GET endpoints, the 404 and links."""
+    return Response(load_extended_spec_text(), content_type="application/yaml; charset=utf-8")

@@ -1,0 +1,196 @@
+"""What stands in front of the routes: fault injection, the request journal, the admin token.
+
+Faults and the journal sit in a WSGI middleware around the Flask app, so they see every request to
+the vendor and result-file URLs exactly as the server does (the body included, before any view
+reads it) and can answer, delay or drop a request before Flask runs. The control API (``/_mock``)
+passes through untouched: it is neither faulted nor journaled. The admin token is a Flask
+``before_request`` hook on the control API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import time
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING, Any
+
+import httpx
+from flask import Flask, Response, request
+from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..core.faults import FaultRule, is_control_path
+from ..core.journal import MAX_BODY_BYTES, journal_body
+from .responses import json_response
+from .state import MockState
+from .vendor import API_KEY_HEADERS
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["DroppedConnection", "FaultInjector", "install_admin_guard"]
+
+#: waitress puts this in every environ; it closes a connection silently on ``ClientDisconnected``.
+_WAITRESS_MARK = "waitress.client_disconnected"
+
+
+class DroppedConnection(httpx.RemoteProtocolError):
+    """A fault dropped the connection (raised in-process, where there is no socket to close).
+
+    It is the error httpx raises when a server hangs up without answering, so a client running on
+    ``httpx.WSGITransport`` sees what it would see over the network.
+    """
+
+
+class _ReplayedInput(io.RawIOBase):
+    """The request body: the bytes already read for the journal, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        target = memoryview(buffer).cast("B")
+        if self._head:
+            size = min(len(target), len(self._head))
+            target[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+
+def _peek_body(environ: WSGIEnvironment) -> tuple[bytes, int | None]:
+    """Up to ``MAX_BODY_BYTES + 1`` bytes of the body, leaving the whole body for the app."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return b"", None
+    if length <= 0:
+        return b"", None
+    stream: IO[bytes] = environ["wsgi.input"]
+    chunks: list[bytes] = []
+    wanted = min(length, MAX_BODY_BYTES + 1)
+    while wanted > 0:
+        data = stream.read(wanted)
+        if not data:
+            break
+        chunks.append(data)
+        wanted -= len(data)
+    head = b"".join(chunks)
+    environ["wsgi.input"] = io.BufferedReader(_ReplayedInput(head, stream))
+    return head, length
+
+
+def _api_key(headers: Headers) -> str | None:
+    return next((headers[h] for h in API_KEY_HEADERS if headers.get(h)), None)
+
+
+class FaultInjector:
+    """WSGI middleware: applies the first fault that fires; journals every non-control request."""
+
+    def __init__(self, app: WSGIApplication, *, state: MockState) -> None:
+        self.app = app
+        self.state = state
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        incoming = Request(environ, shallow=True)
+        if is_control_path(incoming.path):
+            return self.app(environ, start_response)
+        started = time.perf_counter()
+        head, length = _peek_body(environ)
+        rule = self.state.faults.take(method=incoming.method, path=incoming.path)
+        statuses: list[int] = []
+
+        def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            statuses.append(int(status.split(" ", 1)[0]))
+            return start_response(status, headers, exc_info)
+
+        def record(status: int | None) -> None:
+            self.state.journal.record(
+                method=incoming.method,
+                path=incoming.path,
+                query={name: incoming.args.getlist(name) for name in incoming.args},
+                headers=incoming.headers.items(),
+                body=journal_body(head, content_type=incoming.content_type, total_length=length),
+                status=status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                fault=rule.rule_id if rule else None,
+                api_key=_api_key(incoming.headers),
+            )
+
+        if rule is not None and rule.delay_seconds > 0:
+            self.state.sleep(rule.delay_seconds)
+        if rule is not None and rule.drop_connection:
+            record(None)
+            return self._drop(environ, incoming.path)
+        answer = _injected_response(rule)
+        try:
+            if answer is not None:
+                body = answer(environ, recording_start_response)
+            else:
+                body = self.app(environ, recording_start_response)
+        except BaseException:
+            record(statuses[-1] if statuses else 500)
+            raise
+        # Recorded before the body goes out, so a client that has its answer finds it journaled.
+        record(statuses[-1] if statuses else None)
+        return body
+
+    @staticmethod
+    def _drop(environ: WSGIEnvironment, path: str) -> Iterable[bytes]:
+        if _WAITRESS_MARK in environ:
+            # waitress closes the socket without writing a byte, and logs one INFO line.
+            from waitress.channel import ClientDisconnected
+
+            raise ClientDisconnected(f"fault: connection dropped on {path}")
+        raise DroppedConnection("Server disconnected without sending a response (mock fault).")
+
+
+def _injected_response(rule: FaultRule | None) -> WerkzeugResponse | None:
+    answer = rule.answer() if rule is not None else None
+    if answer is None:
+        return None
+    return WerkzeugResponse(answer.body, status=answer.status, headers=list(answer.headers))
+
+
+def _digest(value: str) -> bytes:
+    return hashlib.sha256(value.encode("utf-8", "surrogateescape")).digest()
+
+
+def _bearer_token(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def install_admin_guard(app: Flask, state: MockState) -> None:
+    """With ``config.admin_token`` set, every ``/_mock`` call needs ``Authorization: Bearer``."""
+    expected = state.config.admin_token
+    if not expected:
+        return
+    expected_digest = _digest(expected)
+
+    @app.before_request
+    def _require_admin_token() -> Response | None:
+        if not is_control_path(request.path):
+            return None
+        given = _bearer_token(request.headers.get("Authorization"))
+        # Digests of equal length, compared in constant time: neither the token nor its length
+        # leaks through timing.
+        if given is not None and hmac.compare_digest(_digest(given), expected_digest):
+            return None
+        response = json_response({"message": "Invalid admin token"}, status=401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="freepik-mock control API"'
+        return response

@@ -1,0 +1,135 @@
+"""The webhook part of the control API, and the wiring of the outbox to the engine.
+
+``GET /_mock/webhooks[?task_id=]`` (the delivery log), ``GET /_mock/webhooks/{id}``,
+``POST /_mock/webhooks/{id}/replay`` and ``POST /_mock/webhooks/send`` (an ad-hoc message, like
+``stripe trigger``). Replay and send answer once their attempt has been made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, request
+
+from ..core import ControlInputError, TaskStatus
+from ..webhooks import Attempt, MessageRecord, Outbox
+from .responses import json_response, read_control_json
+from .state import MockState, get_state
+
+__all__ = ["message_view", "register", "webhooks"]
+
+webhooks = Blueprint("webhooks", __name__, url_prefix="/_mock/webhooks")
+
+_SEND_FIELDS = ("url", "task_id", "status")
+_STATUSES = ", ".join(status.value for status in TaskStatus)
+
+
+def register(app: Flask, state: MockState) -> None:
+    """Create the outbox, attach it to the engine and add the routes."""
+    outbox = Outbox(config=state.config, clock=state.engine.clock, scheduler=state.engine.scheduler)
+    outbox.attach(state.engine)
+    state.webhooks = outbox
+    app.register_blueprint(webhooks)
+
+
+def _outbox(state: MockState) -> Outbox:
+    if state.webhooks is None:  # pragma: no cover - register always sets it
+        raise RuntimeError("webhook_routes.register was not called")
+    return state.webhooks
+
+
+def _iso(state: MockState, at: float | None) -> str | None:
+    if at is None:
+        return None
+    return state.engine.clock.wall_time(at).isoformat().replace("+00:00", "Z")
+
+
+def _attempt_view(state: MockState, attempt: Attempt) -> dict[str, Any]:
+    return {
+        "at": _iso(state, attempt.at),
+        "elapsed_seconds": attempt.at,
+        "trigger": attempt.trigger,
+        "status_code": attempt.status_code,
+        "error": attempt.error,
+        "duration_ms": attempt.duration_ms,
+        "retry_after": attempt.retry_after,
+        "webhook_timestamp": attempt.webhook_timestamp,
+        "headers": dict(attempt.headers),
+        "response_body": attempt.response_body,
+    }
+
+
+def message_view(state: MockState, record: MessageRecord) -> dict[str, Any]:
+    """One message as the log shows it (times are the mock's; ``body`` is the exact bytes sent)."""
+    return {
+        "webhook_id": record.webhook_id,
+        "task_id": record.task_id,
+        "status": record.status,
+        "url": record.url,
+        "state": record.state.value,
+        "origin": record.origin,
+        "held": record.held,
+        "blocked_reason": record.blocked_reason,
+        "created_at": _iso(state, record.created_at),
+        "attempts": [_attempt_view(state, attempt) for attempt in record.attempts],
+        "next_attempt_at": _iso(state, record.next_attempt_at),
+        "next_attempt_elapsed_seconds": record.next_attempt_at,
+        "body": record.body.decode("utf-8"),
+    }
+
+
+@webhooks.get("")
+def list_messages() -> Response:
+    """The delivery log, oldest first; ``?task_id=`` keeps one task's messages."""
+    state = get_state()
+    task_id = request.args.get("task_id") or None
+    records = _outbox(state).messages(task_id=task_id)
+    return json_response({"data": [message_view(state, record) for record in records]})
+
+
+@webhooks.get("/<webhook_id>")
+def show_message(webhook_id: str) -> Response:
+    """One message; 404 for an unknown webhook-id."""
+    state = get_state()
+    return json_response(message_view(state, _outbox(state).get(webhook_id)))
+
+
+@webhooks.post("/<webhook_id>/replay")
+def replay_message(webhook_id: str) -> Response:
+    """Send the message again (same webhook-id, new timestamp and signature)."""
+    state = get_state()
+    return json_response(message_view(state, _outbox(state).replay(webhook_id)))
+
+
+@webhooks.post("/send")
+def send_message() -> Response:
+    """A signed ad-hoc message: ``{"url", "task_id"?, "status"?}``; 201 after its attempt."""
+    state = get_state()
+    body = read_control_json()
+    unknown = sorted(set(body) - set(_SEND_FIELDS))
+    if unknown:
+        raise ControlInputError(
+            f"unknown field(s): {', '.join(unknown)}; expected url, task_id, status"
+        )
+    url = body.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise ControlInputError("'url' is required: the receiver's URL, as a string")
+    task_id = body.get("task_id")
+    if task_id is not None and (not isinstance(task_id, str) or not task_id):
+        raise ControlInputError("'task_id' must be a task id (a string)")
+    status = body.get("status")
+    if status is not None and status not in {s.value for s in TaskStatus}:
+        raise ControlInputError(f"'status' must be one of {_STATUSES}")
+    outbox = _outbox(state)
+    task = state.engine.find_task(task_id) if task_id else None
+    if task is not None:
+        status = status or task.status_at(state.engine.clock.now()).value
+        result_url = task.result_url
+    else:
+        status = status or TaskStatus.COMPLETED.value
+        task_id = outbox.make_task_id()
+        base = (state.config.public_url or request.host_url).rstrip("/")
+        result_url = f"{base}/results/{task_id}.mp3"
+    generated = [result_url] if status == TaskStatus.COMPLETED.value else []
+    record = outbox.send(url=url.strip(), status=status, task_id=task_id, generated=generated)
+    return json_response(message_view(state, record), status=201)

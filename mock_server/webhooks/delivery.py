@@ -1,0 +1,293 @@
+"""One delivery attempt: a POST to a checked target, bounded in time and in what is read back.
+
+httpcore does the HTTP; a network backend pinned to the target's checked addresses does the
+connecting, so no second DNS lookup can happen, and it holds every socket to one deadline (the
+attempt's whole timeout, not a per-read one) and lets the outbox abort the attempt from another
+thread. Redirects are never followed: httpcore does not follow them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpcore
+
+from .targets import Target
+
+__all__ = ["AttemptResult", "Cancellation", "Deliverer", "parse_retry_after"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttemptResult:
+    """What one attempt got: an HTTP status, or an error (connection, timeout, protocol)."""
+
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+    retry_after: float | None = None
+    response_body: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx answer: the message is delivered."""
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """``Retry-After`` in seconds (delta-seconds or an HTTP date), None when absent or bad."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = datetime.now(UTC).timestamp() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+class Cancellation:
+    """Lets another thread abort an attempt: its sockets are shut down, its reads return."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self.cancelled = False
+
+    def register(self, sock: socket.socket) -> None:
+        """Track a socket of the attempt (shut at once if already cancelled)."""
+        with self._lock:
+            self._sockets.add(sock)
+            if not self.cancelled:
+                return
+        _shutdown(sock)
+
+    def cancel(self) -> None:
+        """Abort the attempt (idempotent)."""
+        with self._lock:
+            self.cancelled = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed or never connected: nothing to abort
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A stream whose every read and write ends by one deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, *, deadline: float) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def _remaining(self, error: type[Exception]) -> float:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise error("deadline reached")
+        return remaining
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._remaining(httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._remaining(httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(
+            ssl_context, server_hostname, self._remaining(httpcore.ConnectTimeout)
+        )
+        return _DeadlineStream(inner, deadline=self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _PinnedBackend(httpcore.NetworkBackend):
+    """Connects to the target's checked addresses only, whatever host the URL names."""
+
+    def __init__(self, *, target: Target, deadline: float, cancellation: Cancellation) -> None:
+        self._target = target
+        self._deadline = deadline
+        self._cancellation = cancellation
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        if self._cancellation.cancelled:
+            raise httpcore.ConnectError("attempt cancelled")
+        error: Exception = httpcore.ConnectError("no address to connect to")
+        for address in self._target.addresses:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise httpcore.ConnectTimeout("deadline reached")
+            try:
+                stream = self._backend.connect_tcp(
+                    address, self._target.port, timeout=remaining, socket_options=socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+                continue
+            sock = stream.get_extra_info("socket")
+            if isinstance(sock, socket.socket):
+                self._cancellation.register(sock)
+            return _DeadlineStream(stream, deadline=self._deadline)
+        raise error
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not webhook targets")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def _describe(exc: Exception, *, timeout: float) -> str:
+    if isinstance(exc, httpcore.TimeoutException):
+        return f"timed out after {timeout:g} s"
+    if isinstance(exc, httpcore.ConnectError):
+        return f"connection failed: {exc}" if str(exc) else "connection failed"
+    if isinstance(exc, httpcore.RemoteProtocolError):
+        return f"invalid HTTP answer: {exc}" if str(exc) else "invalid HTTP answer"
+    if isinstance(exc, httpcore.ReadError | httpcore.WriteError):
+        return f"connection lost: {exc}" if str(exc) else "connection lost"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Deliverer:
+    """Makes single attempts: ``timeout`` bounds the whole attempt, ``response_cap`` the read."""
+
+    def __init__(self, *, timeout: float, response_cap: int, user_agent: str) -> None:
+        self.timeout = timeout
+        self.response_cap = response_cap
+        self.user_agent = user_agent
+        self._ssl_lock = threading.Lock()
+        self._ssl_context: ssl.SSLContext | None = None
+
+    def _ssl(self) -> ssl.SSLContext:
+        with self._ssl_lock:
+            if self._ssl_context is None:
+                self._ssl_context = httpcore.default_ssl_context()
+            return self._ssl_context
+
+    def post(
+        self,
+        target: Target,
+        *,
+        headers: Mapping[str, str],
+        body: bytes,
+        cancellation: Cancellation,
+    ) -> AttemptResult:
+        """POST ``body`` to ``target``; never raises for network or protocol trouble."""
+        started = time.monotonic()
+        deadline = started + self.timeout
+        backend = _PinnedBackend(target=target, deadline=deadline, cancellation=cancellation)
+        url = httpcore.URL(
+            scheme=target.scheme, host=target.host, port=target.port, target=target.path
+        )
+        request_headers = [
+            ("Host", target.host_header),
+            ("User-Agent", self.user_agent),
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Connection", "close"),
+            *headers.items(),
+        ]
+        limit = {"connect": self.timeout, "read": self.timeout, "write": self.timeout}
+        ssl_context = self._ssl() if target.scheme == "https" else None
+        status: int | None = None
+        retry_after: float | None = None
+        location: str | None = None
+        excerpt = b""
+        try:
+            with (
+                httpcore.HTTPConnection(
+                    origin=url.origin, ssl_context=ssl_context, network_backend=backend
+                ) as connection,
+                connection.stream(
+                    "POST",
+                    url,
+                    headers=request_headers,
+                    content=body,
+                    extensions={"timeout": {**limit, "pool": self.timeout}},
+                ) as response,
+            ):
+                status = response.status
+                retry_after = parse_retry_after(_header(response.headers, b"retry-after"))
+                location = _header(response.headers, b"location")
+                excerpt = self._read_capped(response)
+        except Exception as exc:  # every network or protocol failure is a failed attempt
+            if status is None:
+                failure = (
+                    "cancelled" if cancellation.cancelled else _describe(exc, timeout=self.timeout)
+                )
+                return AttemptResult(status_code=None, error=failure, duration_ms=_ms(started))
+            # The status line is the answer; a failure after it only shortens the log's excerpt.
+        if status is None:  # pragma: no cover - the stream always yields a status or raises
+            return AttemptResult(status_code=None, error="no answer", duration_ms=_ms(started))
+        error: str | None = None
+        if 300 <= status < 400:
+            error = f"redirects are not followed (Location: {location or 'none'})"
+        return AttemptResult(
+            status_code=status,
+            error=error,
+            duration_ms=_ms(started),
+            retry_after=retry_after,
+            response_body=excerpt.decode("utf-8", errors="replace"),
+        )
+
+    def _read_capped(self, response: httpcore.Response) -> bytes:
+        """Up to ``response_cap`` bytes of the answer; the rest is never read."""
+        data = bytearray()
+        try:
+            for chunk in response.iter_stream():
+                data += chunk
+                if len(data) >= self.response_cap:
+                    break
+        except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException):
+            pass  # a body cut short still leaves the status, which is what counts
+        return bytes(data[: self.response_cap])
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 3)

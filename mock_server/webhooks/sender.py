@@ -1,0 +1,102 @@
+"""One delivery job: check the target, sign, attempt (twice under the duplicate chaos switch)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .delivery import AttemptResult, Cancellation, Deliverer
+from .messages import Attempt
+from .signing import Signer
+from .targets import TargetBlocked, TargetPolicy, TargetUnresolved
+
+__all__ = ["JobOutcome", "Sender"]
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """A job's attempts, or why the target was blocked (then nothing was sent)."""
+
+    attempts: tuple[Attempt, ...] = ()
+    blocked: str | None = None
+
+
+class Sender:
+    """Makes the attempts of one job; called on a worker thread, holding no lock.
+
+    ``mock_now`` gives the mock instant recorded with each attempt; ``webhook-timestamp`` is always
+    the real Unix time of the attempt (receivers check it against their own clock).
+    """
+
+    def __init__(
+        self,
+        *,
+        targets: TargetPolicy,
+        signer: Signer,
+        deliverer: Deliverer,
+        mock_now: Callable[[], float],
+        duplicate: bool = False,
+    ) -> None:
+        self.targets = targets
+        self.signer = signer
+        self.deliverer = deliverer
+        self.duplicate = duplicate
+        self._mock_now = mock_now
+
+    def run(
+        self,
+        *,
+        webhook_id: str,
+        url: str,
+        body: bytes,
+        trigger: str,
+        cancellation: Cancellation,
+    ) -> JobOutcome:
+        """Resolve and check ``url`` once, then POST the signed ``body`` to the checked address."""
+        try:
+            target = self.targets.check(url)
+        except TargetBlocked as exc:
+            return JobOutcome(blocked=exc.reason)
+        except TargetUnresolved as exc:
+            return JobOutcome(attempts=(self.error(trigger, str(exc)),))
+        attempts: list[Attempt] = []
+        for kind in (trigger, "duplicate"):
+            at = self._mock_now()
+            timestamp = int(time.time())
+            headers = self.signer.headers(webhook_id=webhook_id, timestamp=timestamp, body=body)
+            result = self.deliverer.post(
+                target, headers=headers, body=body, cancellation=cancellation
+            )
+            attempts.append(_attempt(at, kind, timestamp, headers, result))
+            if not (result.ok and self.duplicate) or cancellation.cancelled:
+                break
+        return JobOutcome(attempts=tuple(attempts))
+
+    def error(self, trigger: str, error: str) -> Attempt:
+        """An attempt that ended before anything was sent."""
+        return Attempt(
+            at=self._mock_now(),
+            trigger=trigger,
+            webhook_timestamp=None,
+            headers={},
+            status_code=None,
+            error=error,
+            duration_ms=0.0,
+        )
+
+
+def _attempt(
+    at: float, trigger: str, timestamp: int, headers: dict[str, str], result: AttemptResult
+) -> Attempt:
+    return Attempt(
+        at=at,
+        trigger=trigger,
+        webhook_timestamp=timestamp,
+        headers=headers,
+        status_code=result.status_code,
+        error=result.error,
+        duration_ms=result.duration_ms,
+        response_body=result.response_body,
+        retry_after=result.retry_after,
+    )

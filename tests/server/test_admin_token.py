@@ -1,0 +1,134 @@
+"""The admin token on the control API, the refusal to start exposed without one, and key hygiene."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mock_server.cli import main
+from mock_server.cli.serve import build_config, is_loopback_host, serve
+from tests.conftest import API_KEY
+
+PATH = "/v1/ai/music-generation"
+TOKEN = "s3cret-admin-token"
+
+
+@pytest.fixture
+def guarded(make_app: Callable[..., Flask]) -> FlaskClient:
+    return make_app(api_keys=(API_KEY,), admin_token=TOKEN).test_client()
+
+
+CONTROL_CALLS = [
+    ("GET", "/_mock/health"),
+    ("POST", "/_mock/reset"),
+    ("GET", "/_mock/tasks"),
+    ("GET", "/_mock/scenarios"),
+    ("POST", "/_mock/scenarios"),
+    ("DELETE", "/_mock/faults"),
+    ("GET", "/_mock/requests"),
+    ("GET", "/_mock/no-such-route"),
+]
+
+
+@pytest.mark.parametrize(("method", "route"), CONTROL_CALLS)
+def test_every_control_call_needs_the_token(guarded: FlaskClient, method: str, route: str) -> None:
+    response = guarded.open(route, method=method, json={"outcome": "FAILED"})
+    assert response.status_code == 401
+    assert response.get_json() == {"message": "Invalid admin token"}
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["", "Bearer", "Bearer ", "Bearer wrong-token", f"Basic {TOKEN}", TOKEN, f"Bearer {TOKEN}x"],
+)
+def test_anything_but_the_bearer_token_is_refused(guarded: FlaskClient, authorization: str) -> None:
+    response = guarded.post(
+        "/_mock/scenarios", json={"outcome": "FAILED"}, headers={"Authorization": authorization}
+    )
+    assert response.status_code == 401
+    assert response.get_json() == {"message": "Invalid admin token"}
+
+
+def test_nothing_changes_without_the_token(guarded: FlaskClient) -> None:
+    guarded.post("/_mock/faults", json={"status": 500})
+    assert guarded.get(PATH, headers={"x-freepik-api-key": API_KEY}).status_code == 200
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer"])
+def test_the_right_token_opens_the_control_api(guarded: FlaskClient, scheme: str) -> None:
+    auth = {"Authorization": f"{scheme} {TOKEN}"}
+    assert guarded.get("/_mock/health", headers=auth).status_code == 200
+    assert guarded.post("/_mock/faults", json={"status": 503}, headers=auth).status_code == 201
+    assert guarded.get(PATH, headers={"x-freepik-api-key": API_KEY}).status_code == 503
+    missing = guarded.get("/_mock/no-such-route", headers=auth)
+    assert missing.status_code == 404
+
+
+def test_the_vendor_surface_does_not_need_the_token(guarded: FlaskClient) -> None:
+    assert guarded.get(PATH, headers={"x-freepik-api-key": API_KEY}).status_code == 200
+    assert guarded.get(PATH).status_code == 401  # the vendor's own 401, for the API key
+    assert guarded.get(PATH).get_json() == {"message": "Missing API key"}
+
+
+def test_without_a_token_the_control_api_is_open(app: Flask) -> None:
+    assert app.test_client().get("/_mock/health").status_code == 200
+
+
+# -- refusing to start exposed -----------------------------------------------------------------
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "example.internal"])
+def test_serve_refuses_a_non_loopback_host_without_a_token(host: str) -> None:
+    assert not is_loopback_host(host)
+    result = CliRunner().invoke(main, ["serve", "--host", host, "--port", "0"])
+    assert result.exit_code == 2
+    assert "--admin-token" in result.output
+    assert "listening" not in result.output
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.1.2.3"])
+def test_loopback_hosts_need_no_token(host: str) -> None:
+    assert is_loopback_host(host)
+    config = build_config(serve.make_context("serve", ["--host", host]).params)
+    assert config.admin_token is None
+
+
+def test_a_token_from_the_flag_or_the_environment_allows_a_public_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    by_flag = build_config(
+        serve.make_context("serve", ["--host", "0.0.0.0", "--admin-token", TOKEN]).params
+    )
+    assert by_flag.admin_token == TOKEN
+    monkeypatch.setenv("FREEPIK_MOCK_ADMIN_TOKEN", TOKEN)
+    by_env = build_config(serve.make_context("serve", ["--host", "0.0.0.0"]).params)
+    assert by_env.admin_token == TOKEN
+
+
+def test_journal_size_comes_from_the_flag() -> None:
+    config = build_config(serve.make_context("serve", ["--journal-size", "5"]).params)
+    assert config.journal_size == 5
+    result = CliRunner().invoke(main, ["serve", "--journal-size", "0"])
+    assert result.exit_code == 2
+
+
+# -- keys never in clear -------------------------------------------------------------------------
+def test_keys_and_the_token_never_reach_the_logs(
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = make_app(api_keys=(API_KEY,), admin_token=TOKEN).test_client()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    client.post("/_mock/faults", json={"status": 500, "times": 1}, headers=auth)
+    key = {"x-freepik-api-key": API_KEY}
+    client.get(PATH, headers=key)
+    client.post(PATH, json={"prompt": "x", "music_length_seconds": 10}, headers=key)
+    client.get(PATH, headers={"x-freepik-api-key": "some-wrong-key-123"})
+    journal = client.get("/_mock/requests", headers=auth).get_data(as_text=True)
+    for secret in (API_KEY, TOKEN, "some-wrong-key-123"):
+        assert secret not in caplog.text
+        assert secret not in journal

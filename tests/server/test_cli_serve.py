@@ -1,0 +1,133 @@
+"""`freepik-mock serve`: flags, environment variables, and a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import miniaudio
+import pytest
+from click.testing import CliRunner
+
+from mock_server.cli import main
+from mock_server.cli.serve import build_config, serve
+
+
+def parse(args: list[str]) -> Any:
+    context = serve.make_context("serve", args)
+    return build_config(context.params)
+
+
+def test_help_explains_every_flag() -> None:
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    for flag in (
+        "--host", "--port", "--api-key", "--clock", "--speed", "--created-seconds",
+        "--processing-seconds", "--realistic", "--seed", "--public-url", "--webhook-secret",
+        "--webhook-allow",
+    ):  # fmt: skip
+        assert flag in result.output
+
+
+def test_flags_become_the_config() -> None:
+    config = parse(
+        ["--api-key", "a", "--api-key", "b", "--clock", "manual", "--created-seconds", "0.5",
+         "--processing-seconds", "2", "--seed", "3", "--webhook-allow", "127.0.0.1"]
+    )  # fmt: skip
+    assert config.api_keys == ("a", "b")
+    assert config.clock == "manual"
+    assert (config.created_seconds, config.processing_seconds) == (0.5, 2)
+    assert config.seed == 3
+    assert config.webhook_allow == ("127.0.0.1",)
+
+
+def test_every_flag_is_also_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FREEPIK_MOCK_API_KEY", "k1, k2")
+    monkeypatch.setenv("FREEPIK_MOCK_CLOCK", "manual")
+    monkeypatch.setenv("FREEPIK_MOCK_SPEED", "10")
+    monkeypatch.setenv("FREEPIK_MOCK_WEBHOOK_SECRET", "whsec_AAAA,plain-secret")
+    monkeypatch.setenv("FREEPIK_MOCK_REALISTIC", "true")
+    config = parse([])
+    assert config.api_keys == ("k1", "k2")
+    assert config.clock == "manual"
+    assert config.speed == 10
+    assert config.webhook_secrets == ("whsec_AAAA", "plain-secret")
+    assert config.realistic is True
+
+
+def test_bad_flags_are_usage_errors_not_tracebacks() -> None:
+    result = CliRunner().invoke(main, ["serve", "--clock", "sideways"])
+    assert result.exit_code == 2
+    assert "sideways" in result.output
+    result = CliRunner().invoke(main, ["serve", "--speed", "0"])
+    assert result.exit_code == 2
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--clock", "manual",
+         "--api-key", "live-key"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert "listening on http://127.0.0.1:" in first, first + process.stderr.read()
+        banner = first
+        while "control API" not in banner:
+            banner += process.stdout.readline()
+        yield process, first.rsplit(" ", 1)[-1].strip(), banner
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.mark.live
+def test_a_live_server_runs_the_whole_lifecycle_and_stops_cleanly_on_sigterm(
+    served: tuple[subprocess.Popen[str], str, str],
+) -> None:
+    process, url, _ = served
+    headers = {"x-freepik-api-key": "live-key"}
+    with httpx.Client(base_url=url, timeout=10) as http:
+        created = http.post(
+            "/v1/ai/music-generation",
+            json={"prompt": "calm lo-fi 80bpm", "music_length_seconds": 10},
+            headers=headers,
+        )
+        assert created.status_code == 200
+        task_id = created.json()["data"]["task_id"]
+        assert http.post("/_mock/clock/advance", json={"seconds": 5}).status_code == 200
+        task = http.get(f"/v1/ai/music-generation/{task_id}", headers=headers).json()["data"]
+        assert task["status"] == "COMPLETED"
+        audio = httpx.get(task["generated"][0], timeout=10)
+        assert audio.headers["content-type"] == "audio/mpeg"
+        decoded = miniaudio.decode(audio.content)
+        assert decoded.num_frames / decoded.sample_rate == pytest.approx(10, abs=0.05)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "stopped" in out
+    assert "Traceback" not in err
+
+
+@pytest.mark.live
+def test_the_start_banner_names_keys_and_the_webhook_secret(
+    served: tuple[subprocess.Popen[str], str, str],
+) -> None:
+    process, url, banner = served
+    assert url in banner
+    assert "live-key" in banner
+    assert "whsec_" in banner
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "stopped" in out
+    assert "Traceback" not in err

@@ -1,0 +1,184 @@
+"""The request journal through HTTP: what is recorded, masking, filters, the size cap."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mock_server import MockConfig
+from mock_server.live import LiveServer
+from tests.conftest import API_KEY, OTHER_KEY
+
+PATH = "/v1/ai/music-generation"
+AUTH = {"x-freepik-api-key": API_KEY}
+CREATE = {"prompt": "calm piano", "music_length_seconds": 10}
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def journal(client: FlaskClient, query: str = "") -> list[dict[str, Any]]:
+    response = client.get(f"/_mock/requests{query}")
+    assert response.status_code == 200, response.get_json()
+    entries: list[dict[str, Any]] = response.get_json()["data"]
+    return entries
+
+
+def test_an_entry_has_the_request_and_its_answer(client: FlaskClient) -> None:
+    client.post(f"{PATH}?trace=1&trace=2&x=", json=CREATE, headers=AUTH)
+    (entry,) = journal(client)
+    assert set(entry) == {
+        "method", "path", "query", "headers", "body", "status", "duration_ms", "fault"
+    }  # fmt: skip
+    assert (entry["method"], entry["path"]) == ("POST", PATH)
+    assert entry["query"] == {"trace": ["1", "2"], "x": [""]}
+    assert entry["body"] == CREATE
+    assert entry["status"] == 200
+    assert entry["duration_ms"] >= 0
+    assert entry["fault"] is None
+    assert entry["headers"]["Content-Type"] == "application/json"
+
+
+def test_the_body_reaches_the_vendor_route_intact(client: FlaskClient) -> None:
+    response = client.post(PATH, json={**CREATE, "prompt": "ünïcode ✓ " * 100}, headers=AUTH)
+    assert response.status_code == 200
+    task_id = response.get_json()["data"]["task_id"]
+    assert client.get(f"/_mock/tasks/{task_id}").get_json()["prompt"] == "ünïcode ✓ " * 100
+
+
+def test_every_answer_status_is_recorded_oldest_first(client: FlaskClient) -> None:
+    client.get(PATH)
+    client.get(PATH, headers={"x-freepik-api-key": "wrong"})
+    client.post(PATH, json={"prompt": "no length"}, headers=AUTH)
+    client.get(f"{PATH}/unknown", headers=AUTH)
+    client.get("/favicon.ico")
+    client.get(PATH, headers=AUTH)
+    assert [(e["path"], e["status"]) for e in journal(client)] == [
+        (PATH, 401),
+        (PATH, 401),
+        (PATH, 400),
+        (f"{PATH}/unknown", 404),
+        ("/favicon.ico", 404),
+        (PATH, 200),
+    ]
+
+
+def test_a_body_that_is_not_json_is_kept_as_text(client: FlaskClient) -> None:
+    client.post(PATH, data="prompt=x", content_type="text/plain", headers=AUTH)
+    (entry,) = journal(client)
+    assert (entry["body"], entry["status"]) == ("prompt=x", 400)
+
+
+def test_a_large_body_is_cut(client: FlaskClient) -> None:
+    big = json.dumps({"prompt": "a" * 200_000, "music_length_seconds": 10})
+    client.post(PATH, data=big, content_type="application/json", headers=AUTH)
+    (entry,) = journal(client)
+    assert isinstance(entry["body"], str)
+    assert entry["body"].startswith('{"prompt": "aaa')
+    assert len(entry["body"]) < 70_000
+    assert f"{len(big)} bytes" in entry["body"]
+    assert entry["status"] == 400
+
+
+def test_result_file_requests_are_recorded(client: FlaskClient) -> None:
+    task_id = client.post(PATH, json=CREATE, headers=AUTH).get_json()["data"]["task_id"]
+    client.post(f"/_mock/tasks/{task_id}/complete")
+    client.get(f"/results/{task_id}.mp3")
+    assert journal(client, "?path=/results/*")[0]["status"] == 200
+
+
+def test_control_calls_are_never_recorded(client: FlaskClient) -> None:
+    client.get("/_mock/health")
+    client.post("/_mock/clock/advance", json={"seconds": 1})
+    client.get("/_mock/nope")
+    assert journal(client) == []
+
+
+@pytest.mark.parametrize("header", ["x-freepik-api-key", "x-magnific-api-key"])
+def test_keys_are_masked_and_never_shown_in_clear(client: FlaskClient, header: str) -> None:
+    client.get(PATH, headers={header: API_KEY, "Authorization": "Bearer very-secret-token"})
+    text = client.get("/_mock/requests").get_data(as_text=True)
+    assert API_KEY not in text
+    assert "very-secret-token" not in text
+    (entry,) = json.loads(text)["data"]
+    shown = {name.lower(): value for name, value in entry["headers"].items()}
+    assert shown[header] != API_KEY
+    assert shown[header][:3] == API_KEY[:3]
+
+
+def test_filters_by_method_path_and_key(client: FlaskClient) -> None:
+    client.post(PATH, json=CREATE, headers=AUTH)
+    client.get(PATH, headers=AUTH)
+    client.get(PATH, headers={"x-magnific-api-key": OTHER_KEY})
+    client.get(f"{PATH}/abc", headers={"x-freepik-api-key": OTHER_KEY})
+    client.get("/results/abc.mp3")
+
+    def seen(query: str) -> list[tuple[str, str, int]]:
+        return [(e["method"], e["path"], e["status"]) for e in journal(client, query)]
+
+    assert seen("?method=post") == [("POST", PATH, 200)]
+    assert seen(f"?path={PATH}") == [("POST", PATH, 200), ("GET", PATH, 200), ("GET", PATH, 200)]
+    assert seen(f"?path={PATH}/*") == [("GET", f"{PATH}/abc", 404)]
+    assert seen(f"?api_key={OTHER_KEY}") == [("GET", PATH, 200), ("GET", f"{PATH}/abc", 404)]
+    assert seen(f"?api_key={OTHER_KEY}&method=GET&path={PATH}") == [("GET", PATH, 200)]
+    assert seen("?api_key=someone-else") == []
+    assert len(seen("?method=&path=&api_key=")) == 5
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("?colour=red", "colour"),
+        ("?method=FETCH", "'method'"),
+        ("?path=v1", "'path'"),
+        ("?path=/v1/*/x", "'path'"),
+        ("?method=GET&method=POST", "'method'"),
+    ],
+)
+def test_bad_filters_are_400(client: FlaskClient, query: str, words: str) -> None:
+    response = client.get(f"/_mock/requests{query}")
+    assert response.status_code == 400
+    assert words in response.get_json()["message"]
+
+
+def test_the_journal_is_capped_oldest_dropped(make_app: Callable[..., Flask]) -> None:
+    client = make_app(journal_size=3).test_client()
+    for number in range(5):
+        client.get(f"{PATH}/task-{number}", headers=AUTH)
+    assert [e["path"] for e in journal(client)] == [f"{PATH}/task-{n}" for n in (2, 3, 4)]
+
+
+def test_delete_and_reset_clear_it(client: FlaskClient) -> None:
+    client.get(PATH, headers=AUTH)
+    assert client.delete("/_mock/requests").status_code == 204
+    assert journal(client) == []
+    client.get(PATH, headers=AUTH)
+    client.post("/_mock/reset")
+    assert journal(client) == []
+
+
+@pytest.mark.live
+def test_a_live_server_journals_bodies_and_still_hands_them_whole_to_the_api() -> None:
+    key = {"x-freepik-api-key": "live-key-0001"}
+    with (
+        LiveServer(config=MockConfig(clock="manual")) as server,
+        httpx.Client(base_url=server.url, timeout=10) as http,
+    ):
+        assert http.post(PATH, json=CREATE, headers=key).status_code == 200
+        # Longer than what the journal keeps: the API must still see all of it.
+        too_long = http.post(PATH, json={**CREATE, "prompt": "a" * 100_000}, headers=key)
+        assert too_long.status_code == 400
+        assert [p["name"] for p in too_long.json()["invalid_params"]] == ["prompt"]
+        small, big = http.get("/_mock/requests").json()["data"]
+        assert (small["body"], small["status"]) == (CREATE, 200)
+        assert big["body"].startswith('{"prompt":"aaa')
+        assert "truncated" in big["body"]
+        assert "live-key-0001" not in json.dumps([small, big])
