@@ -32,6 +32,13 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Thousands of generated cases against the server (in-process, or a live one with
+# ARGS="--contract-base-url URL --contract-api-key KEY"); failures land in reports/ as JUnit XML.
+contract-thorough: $(STAMP)
+	mkdir -p reports
+	$(BIN)/python -m pytest contract_tests -n 2 --contract-profile=thorough \
+		--junitxml=reports/contract-thorough.xml -o junit_family=xunit2 $(ARGS)
+
 spec: $(STAMP)
 	$(BIN)/python scripts/build_extended_spec.py
 

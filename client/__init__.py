@@ -2,11 +2,15 @@
 
 ::
 
-    from client import MusicClient
+    from client import MusicClient, MusicAPIError
 
     with MusicClient() as music:  # FREEPIK_API_KEY, FREEPIK_API_BASE_URL
-        task = music.generate("Calm lo-fi piano with soft rain", 30)
-        music.download(task, "track.mp3")
+        try:
+            task = music.generate("Calm lo-fi piano with soft rain", 10)
+            path = music.download(task, "track.mp3")
+        except MusicAPIError as error:
+            raise SystemExit(f"failed: {error}")
+    print(task.task_id, task.status.value, "->", path)
 
 Every error it raises is a ``MusicAPIError`` (see ``client.errors`` for the tree).
 """
@@ -20,6 +24,7 @@ from .errors import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    ClientClosedError,
     InvalidArgumentError,
     InvalidResponseError,
     MusicAPIError,
@@ -45,6 +50,7 @@ __all__ = [
     "APITimeoutError",
     "AsyncMusicClient",
     "AuthenticationError",
+    "ClientClosedError",
     "InvalidArgumentError",
     "InvalidParam",
     "InvalidResponseError",

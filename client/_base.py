@@ -16,8 +16,14 @@ from urllib.parse import quote
 import httpx
 
 from ._retry import RetryPolicy
-from ._translate import json_or_none
-from .errors import InvalidArgumentError, InvalidResponseError, MusicAPIError, TaskFailedError
+from ._translate import load_json
+from .errors import (
+    ClientClosedError,
+    InvalidArgumentError,
+    InvalidResponseError,
+    MusicAPIError,
+    TaskFailedError,
+)
 from .models import Task, TaskStatus
 
 __all__ = [
@@ -157,12 +163,31 @@ def _check_http_url(value: Any, *, what: str) -> httpx.URL:
     return url
 
 
+#: Task ids that are URL dot segments. ``quote`` leaves dots alone and URL resolution (httpx's
+#: join, RFC 3986 section 5.2.4) removes these segments, so ``get("..")`` would GET
+#: ``/v1/ai/``. They are refused rather than sent as ``%2E``: RFC 3986 makes an encoded
+#: unreserved character equivalent to the character itself, so servers and proxies may
+#: decode ``%2E`` and normalise the path all the same, and no real task id is one of these
+#: (the API's ids are UUIDs).
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
 def task_id_of(task: Task | str) -> str:
-    """The id of a task given as a ``Task`` or as its id."""
+    """The id of a task given as a ``Task`` or as its id, checked to be usable in a URL path.
+
+    Raises ``InvalidArgumentError`` for an empty id and for ``"."`` and ``".."``, which would
+    address another resource than the task (see ``_DOT_SEGMENTS``).
+    """
     task_id = task.task_id if isinstance(task, Task) else task
     if not isinstance(task_id, str) or not task_id.strip():
         raise InvalidArgumentError(f"task_id must be a non-empty string, not {task_id!r}")
-    return task_id.strip()
+    task_id = task_id.strip()
+    if task_id in _DOT_SEGMENTS:
+        raise InvalidArgumentError(
+            f"task_id {task_id!r} is a URL dot segment, not a task id: it would address "
+            "another resource than the task"
+        )
+    return task_id
 
 
 class BaseMusicClient:
@@ -237,16 +262,23 @@ class BaseMusicClient:
     # Responses -------------------------------------------------------------------------------
 
     def _json(self, response: httpx.Response) -> Any:
-        body = json_or_none(response)
-        if body is None:
-            raise InvalidResponseError(
-                f"expected JSON from {response.request.method} {response.request.url.path}, got "
-                f"{response.headers.get('content-type', 'no content type')!s} "
-                f"({len(response.content)} bytes)",
-                request=response.request,
-                response=response,
-            )
-        return body
+        """The body of a 2xx ``response`` as JSON; a body that is not JSON (including one
+        nested too deeply to parse) is an ``InvalidResponseError`` that says why."""
+        try:
+            body = load_json(response.content)
+        except ValueError as exc:
+            reason = f": {exc}"
+        else:
+            if body is not None:
+                return body
+            reason = ""
+        raise InvalidResponseError(
+            f"expected JSON from {response.request.method} {response.request.url.path}, got "
+            f"{response.headers.get('content-type', 'no content type')!s} "
+            f"({len(response.content)} bytes){reason}",
+            request=response.request,
+            response=response,
+        )
 
     def _parse_task(self, response: httpx.Response) -> Task:
         try:
@@ -266,6 +298,13 @@ class BaseMusicClient:
             f"unexpected answer to {response.request.method} {response.request.url.path}: {exc}",
             request=response.request,
             response=response,
+        )
+
+    def _closed(self, request: httpx.Request) -> ClientClosedError:
+        return ClientClosedError(
+            f"this {type(self).__name__} is closed: create a new one to send "
+            f"{request.method} {request.url.path}",
+            request=request,
         )
 
     # Decisions -------------------------------------------------------------------------------

@@ -32,8 +32,7 @@ def describe_error(error: MusicAPIError) -> str:
     if isinstance(error, AuthenticationError):
         return f"authentication failed: {error.message}. Check --api-key or FREEPIK_API_KEY."
     if isinstance(error, ValidationError):
-        params = "".join(f"\n  {param.name}: {param.reason}" for param in error.invalid_params)
-        return f"the API refused the request: {error.message}{params}"
+        return f"the API refused the request: {error}"  # names the invalid params, one line
     if isinstance(error, NotFoundError):
         return f"not found: {error.message}. (Tasks are only visible to the key that made them.)"
     if isinstance(error, RateLimitError):

@@ -94,6 +94,9 @@ class MusicClient(BaseMusicClient):
         """Send with retries; a 2xx response comes back, anything else is raised as our error."""
         retry_number = 0
         while True:
+            # Checked on every attempt: the client may be closed while a retry waits.
+            if self._http.is_closed:
+                raise self._closed(request)
             try:
                 with map_httpx_errors(request):
                     response = self._http.send(

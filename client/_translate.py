@@ -24,7 +24,13 @@ from .errors import (
 )
 from .models import InvalidParam
 
-__all__ = ["HTTPX_ERRORS", "error_for_response", "json_or_none", "map_httpx_errors"]
+__all__ = [
+    "HTTPX_ERRORS",
+    "error_for_response",
+    "json_or_none",
+    "load_json",
+    "map_httpx_errors",
+]
 
 #: Everything httpx raises: its ``HTTPError`` tree plus the exceptions that live outside it.
 HTTPX_ERRORS: tuple[type[Exception], ...] = (
@@ -68,10 +74,24 @@ def translate_httpx_error(exc: Exception, request: httpx.Request) -> MusicAPIErr
     return TransportError(f"{type(exc).__name__} on {target}: {detail}", request=request)
 
 
+def load_json(data: bytes | str) -> Any:
+    """Parse JSON text; anything that is not JSON raises ``ValueError``, and nothing else.
+
+    ``json.loads`` recurses once per level of nesting, so a body such as ``b"[" * 100_000``
+    raises ``RecursionError``, which is not a ``ValueError``: a broken or hostile body would
+    escape every ``except ValueError`` and with it the client's error family. It becomes a
+    ``ValueError`` here.
+    """
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply to parse") from None
+
+
 def json_or_none(response: httpx.Response) -> Any:
     """The response body as JSON, or None when it is empty, unread or not JSON."""
     try:
-        return json.loads(response.content)
+        return load_json(response.content)
     except (ValueError, httpx.ResponseNotRead):
         return None
 

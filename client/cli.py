@@ -1,7 +1,8 @@
 """``freepik-music``: generate tracks, check tasks and verify webhook deliveries from a shell.
 
-Every command takes ``--base-url``, ``--api-key`` (or ``FREEPIK_API_BASE_URL``, ``FREEPIK_API_KEY``)
-and ``--json`` after its name. Errors are one line on stderr and exit status 1 (2 for usage).
+Every API command takes ``--base-url``, ``--api-key`` (or ``FREEPIK_API_BASE_URL``,
+``FREEPIK_API_KEY``), ``--timeout``, ``--max-retries`` and ``--json`` after its name. Errors are one
+line on stderr and exit status 1 (2 for usage).
 """
 
 from __future__ import annotations
@@ -9,14 +10,25 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import httpx
 
-from ._base import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, VERSION
+from ._base import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    VERSION,
+)
 from ._cli_support import describe_error, read_delivery
 from ._sync import MusicClient
 from .errors import MusicAPIError
@@ -28,11 +40,16 @@ __all__ = ["main"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Builds the client for a command; tests put another one in ``obj`` (``main(obj=factory)``).
+#: It is called with ``api_key``, ``base_url``, ``timeout`` and ``max_retries``.
 ClientFactory = Callable[..., MusicClient]
+
+DEFAULT_REQUEST_TIMEOUT = 30.0
+#: Connecting never waits longer than this, whatever ``--timeout`` says.
+MAX_CONNECT_TIMEOUT = 10.0
 
 
 def _api_options(command: F) -> F:
-    """``--base-url``, ``--api-key`` and ``--json``, accepted after the subcommand."""
+    """``--base-url``, ``--api-key``, ``--timeout``, ``--max-retries`` and ``--json``."""
     decorators = [
         click.option(
             "--base-url",
@@ -42,6 +59,24 @@ def _api_options(command: F) -> F:
             help=f"API base URL (env {ENV_BASE_URL}), e.g. a mock at http://127.0.0.1:8080.",
         ),
         click.option("--api-key", envvar=ENV_API_KEY, help=f"API key (env {ENV_API_KEY})."),
+        click.option(
+            "--timeout",
+            "request_timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=DEFAULT_REQUEST_TIMEOUT,
+            show_default=True,
+            metavar="SECONDS",
+            help="Give up on one HTTP request after this long without progress "
+            f"(connecting: at most {MAX_CONNECT_TIMEOUT:g} s).",
+        ),
+        click.option(
+            "--max-retries",
+            type=click.IntRange(min=0),
+            default=DEFAULT_MAX_RETRIES,
+            show_default=True,
+            help="Retries of a request after a 429, a 503, a connection error and, for reads, "
+            "a 500 or a timeout (0: none).",
+        ),
         _json_option,
     ]
     for decorator in reversed(decorators):
@@ -60,7 +95,8 @@ def _handle_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except MusicAPIError as exc:
-            click.echo(f"Error: {describe_error(exc)}", err=True)
+            # One line, even when the API's message has line breaks in it.
+            click.echo("Error: " + " ".join(describe_error(exc).split()), err=True)
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
             click.echo(f"Error: cannot use{where}: {exc.strerror or exc}", err=True)
@@ -69,12 +105,32 @@ def _handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _client(base_url: str, api_key: str | None) -> MusicClient:
+def _client(
+    base_url: str, api_key: str | None, *, request_timeout: float, max_retries: int
+) -> MusicClient:
     if not api_key:
         raise click.UsageError(f"no API key: pass --api-key or set {ENV_API_KEY}")
     context = click.get_current_context()
     factory: ClientFactory = context.obj if callable(context.obj) else MusicClient
-    return factory(api_key=api_key, base_url=base_url)
+    timeout = httpx.Timeout(request_timeout, connect=min(request_timeout, MAX_CONNECT_TIMEOUT))
+    return factory(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+
+
+def _check_writable(output: Path | None) -> None:
+    """Fail before the task is created, and credits spent, if the track could not be saved."""
+    if output is not None and str(output) == "-":
+        return
+    directory = output.parent if output is not None else Path.cwd()
+    try:
+        # The download is written next to its target and renamed, so the directory must
+        # accept a new file; an anonymous temporary file proves it and leaves nothing behind.
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write a file in {str(directory)!r}: {exc.strerror or exc} (nothing was sent)",
+            param_hint="'--output' / '-o'",
+        ) from None
 
 
 def _echo_json(value: Any) -> None:
@@ -126,10 +182,21 @@ def main() -> None:
 )
 @click.option("--webhook-url", help="URL the API notifies on every status change.")
 @click.option(
-    "--wait-timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True
+    "--wait-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_WAIT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop waiting for the track after this long (the task goes on: see 'status').",
 )
 @click.option(
-    "--poll-interval", type=click.FloatRange(min=0, min_open=True), default=2.0, show_default=True
+    "--poll-interval",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_POLL_INTERVAL,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait before the first status check; later checks are spaced out up to "
+    f"{DEFAULT_MAX_POLL_INTERVAL:g} s.",
 )
 @_api_options
 @_handle_errors
@@ -142,13 +209,18 @@ def generate(
     poll_interval: float,
     base_url: str,
     api_key: str | None,
+    request_timeout: float,
+    max_retries: int,
     as_json: bool,
 ) -> None:
     """Generate a track from PROMPT, wait for it and download it.
 
-    Progress goes to stderr; the path written goes to stdout.
+    Progress goes to stderr; the path written goes to stdout. The output's directory is
+    checked before the task is created.
     """
-    with _client(base_url, api_key) as music:
+    _check_writable(output)
+    client = _client(base_url, api_key, request_timeout=request_timeout, max_retries=max_retries)
+    with client as music:
         task = music.generate(
             prompt,
             length,
@@ -173,9 +245,17 @@ def generate(
 @click.argument("task_id")
 @_api_options
 @_handle_errors
-def status(task_id: str, base_url: str, api_key: str | None, as_json: bool) -> None:
+def status(
+    task_id: str,
+    base_url: str,
+    api_key: str | None,
+    request_timeout: float,
+    max_retries: int,
+    as_json: bool,
+) -> None:
     """Show the status and result URLs of task TASK_ID."""
-    with _client(base_url, api_key) as music:
+    client = _client(base_url, api_key, request_timeout=request_timeout, max_retries=max_retries)
+    with client as music:
         task = music.get(task_id)
     if as_json:
         _echo_json(task.to_dict())
@@ -186,9 +266,12 @@ def status(task_id: str, base_url: str, api_key: str | None, as_json: bool) -> N
 @main.command(name="list")
 @_api_options
 @_handle_errors
-def list_tasks(base_url: str, api_key: str | None, as_json: bool) -> None:
+def list_tasks(
+    base_url: str, api_key: str | None, request_timeout: float, max_retries: int, as_json: bool
+) -> None:
     """List every task of the API key."""
-    with _client(base_url, api_key) as music:
+    client = _client(base_url, api_key, request_timeout=request_timeout, max_retries=max_retries)
+    with client as music:
         tasks = music.list()
     if as_json:
         _echo_json([task.to_dict() for task in tasks])

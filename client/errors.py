@@ -4,6 +4,7 @@
 
     MusicAPIError
     ├── InvalidArgumentError (also a ValueError)  rejected before any request was sent
+    ├── ClientClosedError (also a RuntimeError)   the client was used after ``close()``
     ├── TransportError                            no HTTP response arrived
     │   ├── APIConnectionError                    connection refused, reset, protocol error
     │   └── APITimeoutError                       connect, read, write or pool timeout
@@ -35,6 +36,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "ClientClosedError",
     "InvalidArgumentError",
     "InvalidResponseError",
     "MusicAPIError",
@@ -67,6 +69,13 @@ class MusicAPIError(Exception):
 
 class InvalidArgumentError(MusicAPIError, ValueError):
     """An argument the API would refuse; raised before any request is sent."""
+
+
+class ClientClosedError(MusicAPIError, RuntimeError):
+    """The client was used after ``close()``/``aclose()`` (or after its ``with`` block).
+
+    Nothing was sent. It is also a ``RuntimeError``, which is what httpx raises in this case.
+    """
 
 
 class TransportError(MusicAPIError):

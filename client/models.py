@@ -29,9 +29,26 @@ class TaskStatus(StrEnum):
         return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
 
 
-def _unwrap(payload: Any) -> Any:
-    """The content of a ``{"data": ...}`` envelope, or the payload itself when it has none."""
-    if isinstance(payload, Mapping) and "data" in payload and "task_id" not in payload:
+def _unwrap_task(payload: Any) -> Any:
+    """The task in ``payload``: the content of its ``{"data": ...}`` envelope, or the payload.
+
+    The spec allows extra properties beside ``data``, even a stray ``task_id``, so ``data`` is
+    preferred whenever it looks like a task (an object with a ``task_id``). The payload itself is
+    the task when it has no ``data``, or when it has a ``task_id`` of its own and its ``data`` is
+    not task-shaped (an unwrapped task, as webhooks send it, with an extra ``data`` property).
+    """
+    if not isinstance(payload, Mapping) or "data" not in payload:
+        return payload
+    data = payload["data"]
+    if (isinstance(data, Mapping) and "task_id" in data) or "task_id" not in payload:
+        return data
+    return payload
+
+
+def _unwrap_list(payload: Any) -> Any:
+    """The content of a ``{"data": [...]}`` envelope, whatever else the object holds, or the
+    payload itself when it is not an object with ``data``."""
+    if isinstance(payload, Mapping) and "data" in payload:
         return payload["data"]
     return payload
 
@@ -63,7 +80,7 @@ class Task:
 
         Raises ``ValueError`` with a readable reason when the payload is not a task.
         """
-        item = _unwrap(payload)
+        item = _unwrap_task(payload)
         if not isinstance(item, Mapping):
             raise ValueError(f"expected a task object, got {type(item).__name__}")
         task_id = item.get("task_id")
@@ -87,7 +104,7 @@ class Task:
     @classmethod
     def list_from_payload(cls, payload: Any) -> list[Task]:
         """Parse a list of tasks, with or without the ``data`` envelope."""
-        items = _unwrap(payload)
+        items = _unwrap_list(payload)
         if not isinstance(items, list):
             raise ValueError(f"expected a list of tasks, got {type(items).__name__}")
         return [cls.from_payload(item) for item in items]

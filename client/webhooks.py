@@ -13,23 +13,39 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import httpx
 
+from ._translate import load_json
 from .errors import InvalidArgumentError, WebhookVerificationError
 from .models import Task, WebhookEvent
 
-__all__ = ["DEFAULT_TOLERANCE", "sign_webhook", "verify_webhook"]
+__all__ = ["DEFAULT_TOLERANCE", "HeaderItems", "HeadersInput", "sign_webhook", "verify_webhook"]
 
 #: Seconds a delivery's timestamp may be away from now (the Standard Webhooks default).
 DEFAULT_TOLERANCE = 300
 
 _WHSEC_PREFIX = "whsec_"
+_ID, _TIMESTAMP, _SIGNATURE = "webhook-id", "webhook-timestamp", "webhook-signature"
 
-HeadersInput = Mapping[str, str] | Sequence[tuple[str, str]] | httpx.Headers
+
+class HeaderItems(Protocol):
+    """Anything with ``items()`` yielding (name, value) pairs.
+
+    A ``dict``, ``httpx.Headers``, Flask's ``request.headers`` (werkzeug ``Headers`` and
+    ``EnvironHeaders``), ``http.server``'s ``self.headers`` (an ``email.message.Message``), ...
+    """
+
+    def items(self) -> Iterable[tuple[Any, Any]]:
+        """The (name, value) pairs, repeated names included."""
+        ...
+
+
+#: What ``verify_webhook`` takes as headers: a mapping-like object, or (name, value) pairs.
+HeadersInput = HeaderItems | Iterable[tuple[str | bytes, str | bytes]]
 
 
 def _key(secret: str) -> bytes:
@@ -61,23 +77,101 @@ def sign_webhook(body: bytes | str, *, webhook_id: str, timestamp: int, secret: 
 
 
 def _secrets(secrets: str | Iterable[str]) -> list[str]:
-    listed = [secrets] if isinstance(secrets, str) else list(secrets)
+    try:
+        listed = [secrets] if isinstance(secrets, str) else list(secrets)
+    except TypeError:
+        raise InvalidArgumentError("secrets must be a string or an iterable of strings") from None
     if not listed:
         raise InvalidArgumentError("no webhook secret given")
     return listed
 
 
-def _required(headers: httpx.Headers, name: str) -> str:
-    value = str(headers.get(name, "")).strip()
-    if not value:
-        raise WebhookVerificationError(f"the {name} header is missing")
-    return value
+def _header_pairs(headers: Any) -> Iterable[Any]:
+    if isinstance(headers, str | bytes | bytearray):
+        raise InvalidArgumentError(
+            "headers must be a mapping or (name, value) pairs, not raw text (parse it first)"
+        )
+    if isinstance(headers, httpx.Headers):
+        return headers.multi_items()  # its items() joins repeated headers with ", "
+    items = getattr(headers, "items", None)
+    try:
+        pairs: Iterable[Any] = items() if callable(items) else iter(headers)
+    except TypeError:
+        raise InvalidArgumentError(
+            f"headers must be a mapping or (name, value) pairs, not {type(headers).__name__}"
+        ) from None
+    return pairs
+
+
+def _header_text(name: str, value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bytes | bytearray | memoryview):
+        try:
+            return bytes(value).decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise WebhookVerificationError(f"the {name} header is not UTF-8 text") from None
+    raise WebhookVerificationError(f"the {name} header is not text but {type(value).__name__}")
+
+
+def _webhook_headers(headers: Any) -> dict[str, str]:
+    """The three webhook headers, matched case-insensitively; no other header is decoded.
+
+    Receivers hand over every header of the request, and frameworks decode them differently
+    (latin-1 text, bytes); an unrelated header must never make a genuine delivery fail.
+    """
+    found: dict[str, list[str]] = {_ID: [], _TIMESTAMP: [], _SIGNATURE: []}
+    for pair in _header_pairs(headers):
+        try:
+            if isinstance(pair, str | bytes | bytearray):
+                raise ValueError  # a two-character string would unpack as a pair
+            raw_name, value = pair
+        except (TypeError, ValueError):
+            raise WebhookVerificationError(
+                f"the headers hold an entry that is not a (name, value) pair "
+                f"({type(pair).__name__})"
+            ) from None
+        if isinstance(raw_name, bytes | bytearray):
+            raw_name = bytes(raw_name).decode("latin-1")
+        if not isinstance(raw_name, str):
+            continue
+        name = raw_name.strip().lower()
+        if name in found:
+            found[name].append(_header_text(name, value))
+    values: dict[str, str] = {}
+    for name, texts in found.items():
+        present = [text for text in texts if text]
+        if not present:
+            raise WebhookVerificationError(f"the {name} header is missing")
+        if name == _SIGNATURE:
+            values[name] = " ".join(present)  # each header may carry several entries
+        elif len(set(present)) > 1:
+            raise WebhookVerificationError(f"the {name} header is given twice, differently")
+        else:
+            values[name] = present[0]
+    return values
+
+
+def _raw_body(body: Any) -> bytes:
+    if isinstance(body, bytes | bytearray | memoryview):
+        return bytes(body)
+    if not isinstance(body, str):
+        raise InvalidArgumentError(
+            f"body must be the raw request body (bytes or str), not {type(body).__name__}"
+        )
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise WebhookVerificationError(
+            "the body is not valid text: pass the raw bytes of the request"
+        ) from None
 
 
 def _offered_signatures(header: str) -> list[bytes]:
     offered = []
     for entry in header.split():
-        version, _, encoded = entry.partition(",")
+        # "v1,a= v1,b=" may arrive as "v1,a=, v1,b=" from a framework joining repeated headers.
+        version, _, encoded = entry.rstrip(",").partition(",")
         if version != "v1" or not encoded:
             continue
         try:
@@ -98,18 +192,19 @@ def verify_webhook(
     """Check a delivery and return its event, or raise ``WebhookVerificationError`` saying why.
 
     ``body`` must be the raw request body, byte for byte (re-serialised JSON will not verify).
-    ``headers`` may be any mapping or list of pairs; names are matched case-insensitively.
+    ``headers`` may be any mapping, any object with ``items()`` (Flask's ``request.headers``,
+    ``http.server``'s ``self.headers``) or (name, value) pairs, with ``str`` or ``bytes`` names
+    and values; only the three ``webhook-*`` headers are read, their names case-insensitively.
     ``secrets`` is one secret or several (during a rotation); the delivery is accepted when any
     ``v1`` signature matches any secret, compared in constant time. A timestamp more than
     ``tolerance`` seconds before or after ``now`` (default: the wall clock) is rejected, which
     stops replays; ``tolerance=None`` skips that check (for deliveries saved earlier).
     """
     keys = [_key(secret) for secret in _secrets(secrets)]
-    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-    found = httpx.Headers(headers)
-    webhook_id = _required(found, "webhook-id")
-    timestamp_text = _required(found, "webhook-timestamp")
-    signature_header = _required(found, "webhook-signature")
+    raw = _raw_body(body)
+    found = _webhook_headers(headers)
+    webhook_id, timestamp_text = found[_ID], found[_TIMESTAMP]
+    signature_header = found[_SIGNATURE]
     try:
         timestamp = int(timestamp_text)
     except ValueError:
@@ -142,7 +237,7 @@ def verify_webhook(
             "no signature matches the secret(s): wrong secret, or the body was altered"
         )
     try:
-        task = Task.from_payload(json.loads(raw))
+        task = Task.from_payload(load_json(raw))
     except ValueError as exc:
         raise WebhookVerificationError(f"the signed body is not a task event: {exc}") from None
     return WebhookEvent(webhook_id=webhook_id, timestamp=timestamp, task=task)

@@ -1,1 +1,185 @@
-"""The pytest plugin (entry point ``pytest11``): fixtures for integrators."""
+"""The pytest plugin (entry point ``pytest11``): fixtures for integrators.
+
+Installed with the package, it needs no import or ``conftest.py``:
+
+- ``freepik_mock``: a live mock on 127.0.0.1, one per session (per xdist worker), reset before
+  each test; a :class:`~contract_tests.live_mock.LiveMock` with ``url``, ``api_key``,
+  ``webhook_secrets``, ``client()`` and the control API (``advance``, ``tasks``,
+  ``add_scenario``, ``add_fault``, ``webhooks``, ...).
+- ``freepik_mock_app``: a new in-process mock (a Flask app) per test.
+- ``freepik_respx``: a respx router that sends ``api.freepik.com`` and ``api.magnific.com`` to
+  ``freepik_mock_app``; any other host is refused, so nothing leaves the machine.
+- ``webhook_receiver``: a receiver on 127.0.0.1 that records deliveries and verifies their
+  signatures with the mock's secrets (``wait_for(status="COMPLETED")``).
+- ``music_client``: a ``MusicClient`` for ``freepik_mock``.
+- ``freepik_mock_config`` (session): the ``MockConfig`` both mocks use. Override it in your
+  ``conftest.py`` to change timing, keys, secrets or the clock.
+
+A request the mock could not handle (a 500 it did not mean to send) fails the test that made it,
+with the mock's traceback. With ``--freepik-mock-url URL`` the fixtures use a mock you started
+yourself (shared by all workers): it is then not reset, and each test gets a key of its own, which
+keeps its tasks apart from every other test's.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import respx
+from flask import Flask
+
+from client import MusicClient
+from mock_server import MockConfig, close_app, create_app
+from mock_server.live import LiveServer
+from mock_server.web import get_state
+
+from .live_mock import LiveMock
+from .receiver import WebhookReceiver
+from .routing import route_api_hosts
+from .server_suite import CONTRACT_API_KEY_ENV, register_profiles
+
+__all__ = [
+    "freepik_mock",
+    "freepik_mock_app",
+    "freepik_mock_config",
+    "freepik_respx",
+    "music_client",
+    "pytest_addoption",
+    "pytest_configure",
+    "webhook_receiver",
+]
+
+#: The fixtures' default: ``make serve``'s timings, run ten times faster (done after 0.5 s).
+DEFAULT_SPEED = 10.0
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options of the fixtures and of the contract suites."""
+    group = parser.getgroup("freepik-mock", "Freepik music-generation mock")
+    group.addoption(
+        "--freepik-mock-url",
+        default=None,
+        help="Use this running mock for the freepik_mock fixture instead of starting one.",
+    )
+    group.addoption(
+        "--freepik-mock-admin-token",
+        default=None,
+        help="The admin token of the mock given with --freepik-mock-url, if it has one.",
+    )
+    group.addoption(
+        "--contract-base-url",
+        default=None,
+        help="Run the server contract suite against this live server instead of in-process.",
+    )
+    group.addoption(
+        "--contract-api-key",
+        default=None,
+        help="The API key for --contract-base-url.",
+    )
+    group.addoption(
+        "--contract-profile",
+        choices=("ci", "thorough"),
+        default="ci",
+        help="ci: a fixed seed and few examples; thorough: thousands of cases.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hand the contract suite its options (it only uses them when it runs)."""
+    register_profiles(config.getoption("--contract-profile"))
+    api_key = config.getoption("--contract-api-key")
+    if api_key:
+        os.environ[CONTRACT_API_KEY_ENV] = api_key
+
+
+@pytest.fixture(scope="session")
+def freepik_mock_config() -> MockConfig:
+    """The configuration of the mocks the fixtures start; override it to change it."""
+    return MockConfig(speed=DEFAULT_SPEED)
+
+
+def _fail_on_unexpected(app: Flask) -> None:
+    errors = get_state(app).take_unexpected()
+    if errors:
+        pytest.fail(
+            "the mock answered 500 to a request it could not handle:\n" + "\n".join(errors),
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def _freepik_mock_server(freepik_mock_config: MockConfig) -> Iterator[LiveServer]:
+    with LiveServer(config=freepik_mock_config) as server:
+        yield server
+
+
+@pytest.fixture
+def freepik_mock(request: pytest.FixtureRequest) -> Iterator[LiveMock]:
+    """A live mock on 127.0.0.1 (one per session, reset before each test)."""
+    external_url = request.config.getoption("--freepik-mock-url")
+    if external_url:
+        # A shared server: no reset (other workers use it too); a key of this test's own.
+        with LiveMock(
+            url=external_url.rstrip("/"),
+            api_key=f"test-{uuid.uuid4().hex}",
+            webhook_secrets=MockConfig().effective_webhook_secrets,
+            admin_token=request.config.getoption("--freepik-mock-admin-token"),
+        ) as mock:
+            yield mock
+        return
+    server: LiveServer = request.getfixturevalue("_freepik_mock_server")
+    config: MockConfig = request.getfixturevalue("freepik_mock_config")
+    state = get_state(server.app)
+    state.engine.reset()
+    state.take_unexpected()
+    with LiveMock(
+        url=server.url,
+        api_key=config.api_keys[0] if config.api_keys else f"test-{uuid.uuid4().hex[:12]}",
+        webhook_secrets=config.effective_webhook_secrets,
+        admin_token=config.admin_token,
+    ) as mock:
+        yield mock
+    _fail_on_unexpected(server.app)
+
+
+@pytest.fixture
+def freepik_mock_app(freepik_mock_config: MockConfig) -> Iterator[Flask]:
+    """A new in-process mock for this test (use it with ``httpx.WSGITransport`` or respx)."""
+    app = create_app(freepik_mock_config)
+    try:
+        yield app
+        _fail_on_unexpected(app)
+    finally:
+        close_app(app)
+
+
+@pytest.fixture
+def freepik_respx(freepik_mock_app: Flask) -> Iterator[respx.MockRouter]:
+    """respx routing ``api.freepik.com`` and ``api.magnific.com`` to ``freepik_mock_app``."""
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        route_api_hosts(router, app=freepik_mock_app)
+        yield router
+
+
+@pytest.fixture
+def webhook_receiver(freepik_mock_config: MockConfig) -> Iterator[WebhookReceiver]:
+    """A receiver on 127.0.0.1 that records deliveries and verifies their signatures."""
+    with WebhookReceiver(secrets=freepik_mock_config.effective_webhook_secrets) as receiver:
+        yield receiver
+    bad = receiver.unverified
+    if bad:
+        pytest.fail(
+            "webhook deliveries failed verification: "
+            + "; ".join(f"{d.body!r}: {d.verification_error}" for d in bad),
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def music_client(freepik_mock: LiveMock) -> Iterator[MusicClient]:
+    """A reference client pointed at ``freepik_mock`` with its key."""
+    with freepik_mock.client() as music:
+        yield music

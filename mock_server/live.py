@@ -1,25 +1,73 @@
-"""A real mock server on a background thread: for tests, the pytest plugin and benchmarks.
+"""A real mock server on a background thread: for ``freepik-mock serve``, tests, the pytest plugin
+and benchmarks.
 
-It serves through waitress, like ``freepik-mock serve``, so what a test sees over the socket is what
-users see. ``LiveServer`` is a context manager; leaving it stops the server and the app's threads.
+It serves through waitress, so what a test sees over the socket is what users see.
+``LiveServer`` is a context manager; leaving it stops the server and the app's threads. Like the
+command, it refuses to listen beyond this machine unless an admin token protects the control API
+(:func:`check_exposure` is that rule, for both).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 from types import TracebackType
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from .core import MockConfig
-from .web import close_app, create_app
 
-__all__ = ["LiveServer"]
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = ["LiveServer", "check_exposure", "is_loopback_host"]
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether binding to ``host`` keeps the server reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(*, host: str, admin_token: str | None) -> None:
+    """``ValueError`` when ``host`` is reachable from other machines and no admin token is set.
+
+    Without a token anyone who can reach the port could change the mock (``/_mock``).
+    """
+    if not admin_token and not is_loopback_host(host):
+        raise ValueError(
+            f"host {host} is reachable from other machines: set an admin token "
+            "(--admin-token, or MockConfig(admin_token=...)) to protect the control API (/_mock)"
+        )
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A socket bound to the first address ``host`` resolves to (``OSError`` if it cannot be)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class LiveServer:
-    """``with LiveServer(config=...) as server: httpx.get(server.url + "/_mock/health")``."""
+    """``with LiveServer(config=...) as server: httpx.get(server.url + "/_mock/health")``.
+
+    The socket is bound (and ``url`` known) on construction, so an unusable ``host`` or ``port``
+    raises ``OSError`` there, and a refused configuration ``ValueError``; nothing is left running.
+    """
 
     def __init__(
         self,
@@ -29,32 +77,65 @@ class LiveServer:
         port: int = 0,
         threads: int = 8,
     ) -> None:
+        config = config or MockConfig()
+        check_exposure(host=host, admin_token=config.admin_token)
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
+        # Imported here: the command line reads its options before paying for Flask and waitress.
         from waitress.server import create_server
 
-        self.app: Flask = create_app(config or MockConfig())
-        self._server: Any = create_server(
-            self.app,
-            host=host,
-            port=port,
-            threads=threads,
-            ident=None,
-            clear_untrusted_proxy_headers=True,
-        )
+        from .web.app import close_app, create_app
+
+        # Bound first: waitress starts its worker threads before it binds, and would leave them
+        # running when the port is taken.
+        listener = _bind(host, port)
+        try:
+            self.app: Flask = create_app(config)
+        except BaseException:
+            listener.close()
+            raise
+        try:
+            self._server: Any = create_server(
+                self.app,
+                sockets=[listener],
+                threads=threads,
+                ident=None,
+                clear_untrusted_proxy_headers=True,
+            )
+        except BaseException:
+            listener.close()
+            close_app(self.app)
+            raise
         shown_host = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown_host}:{self._server.effective_port}"
         self._thread: threading.Thread | None = None
 
     def start(self) -> LiveServer:
-        """Start serving (returns self)."""
+        """Start serving (returns self); the spec validator is prepared in the background."""
+        from .web.app import warm_up
+
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._server.run, name="freepik-mock-live", daemon=True
             )
             self._thread.start()
+            warm_up(self.app)
         return self
 
+    def wait(self) -> None:
+        """Block until the server stops serving (``stop`` from another thread, or a signal)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join()
+
     def stop(self, *, timeout: float = 10.0) -> None:
-        """Stop serving, close every connection and join the threads (idempotent)."""
+        """Stop serving, close every connection and join the threads (idempotent).
+
+        Requests still running end promptly: webhook attempts in flight are aborted first, so a
+        request waiting for one (``/_mock/clock/advance``, ``/_mock/webhooks/send``) returns.
+        """
+        from .web.app import close_app
+
         thread, self._thread = self._thread, None
         if thread is not None:
             # Closing the channels inside the loop's own thread ends asyncore.loop cleanly.
@@ -62,12 +143,27 @@ class LiveServer:
             thread.join(timeout)
         else:
             self._close_channels()
-        self._server.task_dispatcher.shutdown(timeout=timeout)
+        self._server.trigger.close()
+        # The app first: waitress's shutdown waits for running requests, and a request waiting
+        # for a hung webhook receiver would otherwise hold it until the attempt timed out.
         close_app(self.app)
+        self._server.task_dispatcher.shutdown(timeout=timeout)
 
     def _close_channels(self) -> None:
+        from waitress import wasyncore
+
+        # The wake-up pipe leaves the loop but stays open until ``stop`` closes it:
+        # ``pull_trigger`` may run this before it writes its byte, which must not hit a closed
+        # (or reused) descriptor. So the listener is closed without its own ``close``, which
+        # would close the pipe too.
+        trigger = self._server.trigger
         for channel in list(self._server._map.values()):
-            channel.close()
+            if channel is trigger:
+                channel.del_channel()
+            elif channel is self._server:
+                wasyncore.dispatcher.close(channel)
+            else:
+                channel.close()
 
     def __enter__(self) -> LiveServer:
         return self.start()

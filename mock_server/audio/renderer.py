@@ -19,6 +19,9 @@ _SAMPLE_RATE = 24000
 _BITRATE_KBPS = 48
 _PALETTES_KEPT = 6
 
+#: A track is fixed by its task id, prompt and length.
+TrackKey = tuple[str, str, int]
+
 
 class TrackRenderer:
     """Renders and caches result tracks. One per app (state on the object, no module globals).
@@ -36,21 +39,99 @@ class TrackRenderer:
             raise ValueError("cache_size must be >= 0")
         self.cache_size = cache_size
         self._encoder = SegmentEncoder(sample_rate=_SAMPLE_RATE, bitrate_kbps=_BITRATE_KBPS)
-        self._tracks: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
+        self._tracks: OrderedDict[TrackKey, bytes] = OrderedDict()
         self._palettes: OrderedDict[tuple[str, int], Palette] = OrderedDict()
         self._tracks_lock = threading.Lock()
         # Held while composing: palettes fill lazily and are not safe to fill concurrently.
         self._palettes_lock = threading.Lock()
+        # Tracks being rendered now (by ``prepare``'s worker or a request), and those waiting
+        # for the worker, newest last; both guarded by ``_tracks_lock``.
+        self._in_flight: dict[TrackKey, threading.Event] = {}
+        self._waiting: OrderedDict[TrackKey, None] = OrderedDict()
+        self._wake = threading.Condition(self._tracks_lock)
+        self._worker: threading.Thread | None = None
+        self._closed = False
 
     def render(self, *, task_id: str, prompt: str, length_seconds: int) -> bytes:
-        """The MP3 for a task: the same bytes every time for the same three arguments."""
+        """The MP3 for a task: the same bytes every time for the same three arguments.
+
+        A track that ``prepare`` is rendering right now is waited for, not rendered twice.
+        """
         if length_seconds <= 0:
             raise ValueError("length_seconds must be positive")
         key = (task_id, prompt, length_seconds)
+        while True:
+            with self._tracks_lock:
+                if (track := self._tracks.get(key)) is not None:
+                    self._tracks.move_to_end(key)
+                    return track
+                self._waiting.pop(key, None)
+                busy = self._in_flight.get(key)
+                if busy is None:
+                    done = self._in_flight[key] = threading.Event()
+                    break
+            busy.wait()
+        try:
+            return self._render_and_keep(key)
+        finally:
+            with self._tracks_lock:
+                del self._in_flight[key]
+            done.set()
+
+    def prepare(self, *, task_id: str, prompt: str, length_seconds: int) -> None:
+        """Render this track soon, on a background thread, so that serving it costs nothing.
+
+        Never blocks. Only the newest ``cache_size`` requests wait; older ones are dropped
+        (they would not stay cached anyway) and rendered when first served.
+        """
+        if length_seconds <= 0:
+            return
+        key = (task_id, prompt, length_seconds)
         with self._tracks_lock:
-            if (track := self._tracks.get(key)) is not None:
-                self._tracks.move_to_end(key)
-                return track
+            if self._closed or key in self._tracks or key in self._in_flight:
+                return
+            self._waiting[key] = None
+            self._waiting.move_to_end(key)
+            while len(self._waiting) > max(self.cache_size, 1):
+                self._waiting.popitem(last=False)
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._prepare_loop, name="freepik-mock-renderer", daemon=True
+                )
+                self._worker.start()
+            self._wake.notify()
+
+    def close(self) -> None:
+        """Stop the background renderer (idempotent); ``render`` keeps working."""
+        with self._tracks_lock:
+            self._closed = True
+            self._waiting.clear()
+            worker, self._worker = self._worker, None
+            self._wake.notify()
+        if worker is not None:
+            worker.join()
+
+    def _prepare_loop(self) -> None:
+        while True:
+            with self._tracks_lock:
+                self._wake.wait_for(lambda: self._closed or bool(self._waiting))
+                if self._closed:
+                    return
+                key, _ = self._waiting.popitem(last=True)
+                if key in self._tracks or key in self._in_flight:
+                    continue
+                done = self._in_flight[key] = threading.Event()
+            try:
+                self._render_and_keep(key)
+            except Exception:  # a request for it will render it again and report the error
+                pass
+            finally:
+                with self._tracks_lock:
+                    del self._in_flight[key]
+                done.set()
+
+    def _render_and_keep(self, key: TrackKey) -> bytes:
+        task_id, prompt, length_seconds = key
         track = self._assemble(task_id=task_id, prompt=prompt, length_seconds=length_seconds)
         with self._tracks_lock:
             self._tracks[key] = track
@@ -59,9 +140,10 @@ class TrackRenderer:
         return track
 
     def clear(self) -> None:
-        """Forget the cached tracks (encoded segments stay: they depend on no task)."""
+        """Forget the cached and waiting tracks (encoded segments stay: they depend on no task)."""
         with self._tracks_lock:
             self._tracks.clear()
+            self._waiting.clear()
 
     def _assemble(self, *, task_id: str, prompt: str, length_seconds: int) -> bytes:
         style = style_for_prompt(prompt)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from .contract import contract
 from .serve import serve
 from .webhook import webhook
 
@@ -19,3 +20,4 @@ def main() -> None:
 
 main.add_command(serve)
 main.add_command(webhook)
+main.add_command(contract)

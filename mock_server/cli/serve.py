@@ -1,8 +1,12 @@
-"""``freepik-mock serve``: the mock behind a production WSGI server (waitress)."""
+"""``freepik-mock serve``: the mock behind a production WSGI server (waitress).
+
+Every flag is checked here, before anything starts, so that a bad value is a one-line usage error
+(exit 2) rather than a traceback. Flask, waitress and the app are imported only once the options
+are known to be good, which also keeps ``--help`` instant.
+"""
 
 from __future__ import annotations
 
-import ipaddress
 import signal
 import sys
 from collections.abc import Callable
@@ -13,22 +17,43 @@ import click
 
 from ..core import ControlInputError, MockConfig
 from ..core.scenarios import parse_rule
-from .options import CommaSeparated, load_scenarios_file
+from ..live import check_exposure, is_loopback_host
+from .options import CommaSeparated, FiniteFloatRange, HttpUrl, NonEmpty, load_scenarios_file
 
-__all__ = ["build_config", "is_loopback_host", "serve"]
+__all__ = [
+    "MAX_SPEED",
+    "MAX_STATUS_SECONDS",
+    "MAX_WEBHOOK_SECONDS",
+    "build_config",
+    "is_loopback_host",
+    "serve",
+]
+
+#: A real clock beyond this rate makes every lifecycle instantaneous; ``--clock manual`` is the
+#: tool for that, and far larger rates overflow the wall time the clock reports.
+MAX_SPEED = 10_000.0
+#: A day in one status is already far beyond the vendor's 30-90 s.
+MAX_STATUS_SECONDS = 86_400.0
+#: The longest webhook attempt and first retry delay (later retries are capped at this anyway).
+MAX_WEBHOOK_SECONDS = 300.0
 
 _COMMA = CommaSeparated()
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def is_loopback_host(host: str) -> bool:
-    """Whether binding to ``host`` keeps the server reachable from this machine only."""
-    if host == "localhost":
-        return True
+def _checked_webhook_options(options: dict[str, Any]) -> None:
+    """The secrets and allow-list entries as the outbox will read them, checked now."""
+    from ..webhooks import AllowList, signing_key
+
+    for secret in options["webhook_secret"]:
+        try:
+            signing_key(secret)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--webhook-secret'") from None
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+        AllowList.parse(options["webhook_allow"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--webhook-allow'") from None
 
 
 def build_config(options: dict[str, Any]) -> MockConfig:
@@ -42,11 +67,11 @@ def build_config(options: dict[str, Any]) -> MockConfig:
                 f"rule {number} in {options['scenarios']}: {exc.message}",
                 param_hint="'--scenarios'",
             ) from None
-    if not is_loopback_host(options["host"]) and not options["admin_token"]:
-        raise click.UsageError(
-            f"--host {options['host']} is reachable from other machines: "
-            "set --admin-token to protect the control API (/_mock)"
-        )
+    try:
+        check_exposure(host=options["host"], admin_token=options["admin_token"])
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    _checked_webhook_options(options)
     try:
         return MockConfig(
             api_keys=tuple(options["api_key"]),
@@ -74,69 +99,101 @@ def build_config(options: dict[str, Any]) -> MockConfig:
 
 
 def _opt(*decls: str, **kwargs: Any) -> Callable[[_F], _F]:
-    """A serve flag that also reads ``FREEPIK_MOCK_<FLAG>``."""
+    """A serve flag that also reads ``FREEPIK_MOCK_<FLAG>`` (and says so in ``--help``)."""
     name = decls[0].split("/")[0].lstrip("-").replace("-", "_").upper()
     kwargs.setdefault("show_default", True)
-    return click.option(*decls, envvar=f"FREEPIK_MOCK_{name}", **kwargs)
+    return click.option(*decls, envvar=f"FREEPIK_MOCK_{name}", show_envvar=True, **kwargs)
 
 
-@click.command()
+def _seconds(maximum: float) -> FiniteFloatRange:
+    return FiniteFloatRange(min=0, max=maximum)
+
+
+@click.command(context_settings={"max_content_width": 100})
 @_opt("--host", default="127.0.0.1", help="Address to listen on.")
 @_opt("--port", default=8080, type=click.IntRange(0, 65535), help="Port (0 picks a free one).")
 @_opt("--api-key", multiple=True, type=_COMMA, help="An accepted key (repeatable). None: any.")
 @_opt("--clock", type=click.Choice(["real", "manual"]), default="real", help="Mock time source.")
-@_opt("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0, help="Real clock rate.")
-@_opt("--created-seconds", type=click.FloatRange(min=0), default=1.0, help="Time in CREATED.")
-@_opt("--processing-seconds", type=click.FloatRange(min=0), default=4.0, help="In IN_PROGRESS.")
+@_opt(
+    "--speed",
+    type=FiniteFloatRange(min=0, min_open=True, max=MAX_SPEED),
+    default=1.0,
+    help="Real clock rate.",
+)
+@_opt("--created-seconds", type=_seconds(MAX_STATUS_SECONDS), default=1.0, help="Time in CREATED.")
+@_opt(
+    "--processing-seconds",
+    type=_seconds(MAX_STATUS_SECONDS),
+    default=4.0,
+    help="Time in IN_PROGRESS.",
+)
 @_opt("--realistic", is_flag=True, help="Use the vendor's 30-90 s, growing with the length.")
 @_opt("--seed", type=int, default=None, help="Reproducible task ids and audio.")
-@_opt("--public-url", default=None, help="Base of result URLs (behind Docker or a proxy).")
+@_opt(
+    "--public-url",
+    type=HttpUrl(),
+    default=None,
+    help="Absolute http(s) base of result URLs (behind Docker or a proxy).",
+)
 @_opt("--webhook-secret", multiple=True, type=_COMMA, help="Signing secret (repeat to rotate).")
 @_opt("--webhook-allow", multiple=True, type=_COMMA, help="Allowed HOST|CIDR|loopback targets.")
 @_opt(
     "--webhook-on-created/--no-webhook-on-created", default=True, help="Send the CREATED message."
 )
-@_opt("--webhook-timeout", type=click.FloatRange(min=0), default=10.0, help="Per attempt, s.")
+@_opt(
+    "--webhook-timeout",
+    type=FiniteFloatRange(min=0, min_open=True, max=MAX_WEBHOOK_SECONDS),
+    default=10.0,
+    help="Per attempt, s.",
+)
 @_opt("--webhook-retries", type=click.IntRange(min=0), default=5, help="Retries per message.")
-@_opt("--webhook-backoff", type=click.FloatRange(min=0), default=1.0, help="First retry delay.")
+@_opt(
+    "--webhook-backoff", type=_seconds(MAX_WEBHOOK_SECONDS), default=1.0, help="First retry delay."
+)
 @_opt("--chaos-duplicate", is_flag=True, help="Chaos: send every webhook message twice.")
 @_opt("--chaos-out-of-order", is_flag=True, help="Chaos: deliver a task's messages out of order.")
 @_opt("--scenarios", type=click.Path(exists=True, dir_okay=False), help="Rules file (JSON/YAML).")
-@_opt("--admin-token", default=None, help="Bearer token for /_mock (required off loopback).")
+@_opt("--admin-token", type=NonEmpty(), help="Bearer token for /_mock (required off loopback).")
 @_opt("--journal-size", type=click.IntRange(min=1), default=1000, help="Requests remembered.")
-@_opt("--threads", type=click.IntRange(min=1), default=8, help="WSGI worker threads.")
+@_opt("--threads", type=click.IntRange(1, 256), default=8, help="WSGI worker threads.")
 def serve(**options: Any) -> None:
-    """Serve the mock API on HOST:PORT until Ctrl-C or SIGTERM."""
+    """Serve the mock API on HOST:PORT until Ctrl-C or SIGTERM.
+
+    Every flag can also be set with its environment variable, FREEPIK_MOCK_<FLAG>; a repeatable
+    flag takes a comma-separated list there.
+    """
     config = build_config(options)
-    # Imported here so that `freepik-mock --help` stays instant.
-    from waitress.server import create_server
+    from ..live import LiveServer
 
-    from ..web import close_app, create_app
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    app = create_app(config)
     try:
-        server = create_server(
-            app, host=options["host"], port=options["port"], threads=options["threads"], ident=None
+        server = LiveServer(
+            config=config, host=options["host"], port=options["port"], threads=options["threads"]
         )
-        try:
-            _print_banner(config, host=options["host"], port=server.effective_port)
-            server.run()
-        finally:
-            server.close()
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {options['host']} port {options['port']}: {exc.strerror or exc}"
+        ) from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.start()
+        _print_banner(config, url=server.url)
+        server.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        close_app(app)
-        click.echo("freepik-mock stopped")
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+    click.echo("freepik-mock stopped")
 
 
-def _print_banner(config: MockConfig, *, host: str, port: int) -> None:
-    shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{port}"
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM stops the server the way Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def _print_banner(config: MockConfig, *, url: str) -> None:
     keys = ", ".join(config.api_keys) if config.api_keys else "any non-empty key"
     speed = f" (x{config.speed})" if config.clock == "real" else ""
     click.echo(f"freepik-mock listening on {url}")

@@ -3,58 +3,113 @@
 ``freepik-mock webhook send --url http://127.0.0.1:9000/hook --status COMPLETED`` asks the mock
 (``--mock-url``, default ``http://127.0.0.1:8080``) to sign and send one message, like
 ``stripe trigger``, and prints what the receiver answered. The exit code is 0 only when the
-receiver accepted it (2xx).
+receiver accepted it (2xx). Whatever goes wrong on the way (no mock at that URL, something else
+answering there, an error from the mock) is one line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import click
-import httpx
+
+from .options import FiniteFloatRange, HttpUrl, NonEmpty
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["webhook"]
 
 _STATUSES = ("CREATED", "IN_PROGRESS", "COMPLETED", "FAILED")
+#: What every message of the mock's delivery log has; anything else did not come from the mock.
+_RECORD_FIELDS = ("webhook_id", "task_id", "status", "url", "state", "attempts")
+_MAX_SHOWN = 200
+_NOT_JSON = object()
 
 
 def _client(mock_url: str, admin_token: str | None, timeout: float) -> httpx.Client:
+    import httpx
+
     headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
-    return httpx.Client(base_url=mock_url.rstrip("/"), headers=headers, timeout=timeout)
+    try:
+        return httpx.Client(base_url=mock_url.rstrip("/"), headers=headers, timeout=timeout)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise click.BadParameter(str(exc), param_hint="'--mock-url'") from None
 
 
 def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
+    import httpx
+
     try:
         response = client.request(method, path, **kwargs)
-    except httpx.HTTPError as exc:
-        raise click.ClickException(f"cannot reach the mock at {client.base_url}: {exc}") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise click.ClickException(
+            f"cannot reach the mock at {client.base_url}: {exc or type(exc).__name__}"
+        ) from None
     try:
         body = response.json()
     except ValueError:
-        body = {"message": response.text}
+        body = _NOT_JSON
     if response.status_code >= 400:
-        message = body.get("message") if isinstance(body, dict) else None
-        raise click.ClickException(f"the mock answered {response.status_code}: {message or body}")
+        raise click.ClickException(_refusal(response, body))
     return body
 
 
-def _describe_attempt(attempt: dict[str, Any]) -> str:
-    outcome = (
-        f"HTTP {attempt['status_code']}" if attempt["status_code"] is not None else "no answer"
+def _refusal(response: httpx.Response, body: Any) -> str:
+    """One line saying what the mock answered, with its message when it sent one."""
+    import httpx
+
+    phrase = httpx.codes.get_reason_phrase(response.status_code)
+    head = f"the mock answered HTTP {response.status_code} {phrase}".rstrip()
+    if body is _NOT_JSON:
+        text = _clip(" ".join(response.text.split()))
+        return f"{head}{f': {text}' if text else ''} (not JSON: is --mock-url the mock's URL?)"
+    message = body.get("message") if isinstance(body, Mapping) else None
+    if isinstance(message, str) and message.strip():
+        return f"{head}: {_clip(' '.join(message.split()))}"
+    return head
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _not_the_mock(client: httpx.Client, what: str) -> click.ClickException:
+    return click.ClickException(
+        f"{client.base_url} answered {what} with something that is not freepik-mock's; "
+        "is --mock-url the mock's base URL?"
     )
+
+
+def _is_record(value: Any) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and all(name in value for name in _RECORD_FIELDS)
+        and isinstance(value["attempts"], list)
+        and all(isinstance(attempt, Mapping) for attempt in value["attempts"])
+    )
+
+
+def _describe_attempt(attempt: Mapping[str, Any]) -> str:
+    code = attempt.get("status_code")
+    outcome = f"HTTP {code}" if code is not None else "no answer"
     if attempt.get("error"):
         outcome += f" ({attempt['error']})"
-    return f"{outcome} in {attempt['duration_ms']:.0f} ms"
+    duration = attempt.get("duration_ms")
+    if isinstance(duration, int | float):
+        outcome += f" in {duration:.0f} ms"
+    return outcome
 
 
-def _describe(message: dict[str, Any]) -> str:
+def _describe(message: Mapping[str, Any]) -> str:
     head = f"{message['state']}: {message['webhook_id']} {message['status']} -> {message['url']}"
     lines = [head]
     if message.get("blocked_reason"):
         lines.append(f"  blocked: {message['blocked_reason']}")
     for attempt in message["attempts"]:
-        lines.append(f"  attempt ({attempt['trigger']}): {_describe_attempt(attempt)}")
+        lines.append(f"  attempt ({attempt.get('trigger', '?')}): {_describe_attempt(attempt)}")
     if message.get("next_attempt_at"):
         lines.append(f"  next attempt at {message['next_attempt_at']} (mock time)")
     return "\n".join(lines)
@@ -63,6 +118,8 @@ def _describe(message: dict[str, Any]) -> str:
 _mock_url = click.option(
     "--mock-url",
     envvar="FREEPIK_MOCK_URL",
+    show_envvar=True,
+    type=HttpUrl(),
     default="http://127.0.0.1:8080",
     show_default=True,
     help="Base URL of the running mock.",
@@ -70,6 +127,8 @@ _mock_url = click.option(
 _admin_token = click.option(
     "--admin-token",
     envvar="FREEPIK_MOCK_ADMIN_TOKEN",
+    show_envvar=True,
+    type=NonEmpty(),
     default=None,
     help="Bearer token, if the mock was started with --admin-token.",
 )
@@ -85,7 +144,7 @@ def webhook() -> None:
 @click.option("--url", required=True, help="The receiver's URL (must be an allowed target).")
 @click.option(
     "--status",
-    type=click.Choice(_STATUSES),
+    type=click.Choice(_STATUSES, case_sensitive=False),
     default=None,
     help="Status in the body [default: the task's status, or COMPLETED without --task-id].",
 )
@@ -93,7 +152,13 @@ def webhook() -> None:
 @_mock_url
 @_admin_token
 @_json
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait.")
+@click.option(
+    "--timeout",
+    type=FiniteFloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait.",
+)
 def send(
     *,
     url: str,
@@ -112,6 +177,8 @@ def send(
         payload["task_id"] = task_id
     with _client(mock_url, admin_token, timeout) as client:
         message = _call(client, "POST", "/_mock/webhooks/send", json=payload)
+        if not _is_record(message):
+            raise _not_the_mock(client, "POST /_mock/webhooks/send")
     click.echo(json.dumps(message, indent=2) if as_json else _describe(message))
     if message["state"] != "delivered":
         raise SystemExit(1)
@@ -129,10 +196,13 @@ def list_messages(
     params = {"task_id": task_id} if task_id else {}
     with _client(mock_url, admin_token, 10.0) as client:
         answer = _call(client, "GET", "/_mock/webhooks", params=params)
+        data = answer.get("data") if isinstance(answer, Mapping) else None
+        if not isinstance(data, list) or not all(_is_record(message) for message in data):
+            raise _not_the_mock(client, "GET /_mock/webhooks")
     if as_json:
         click.echo(json.dumps(answer, indent=2))
         return
-    for message in answer["data"]:
+    for message in data:
         click.echo(_describe(message))
-    if not answer["data"]:
+    if not data:
         click.echo("no webhook messages yet")

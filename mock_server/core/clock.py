@@ -1,7 +1,8 @@
 """The mock's clock: real (optionally sped up) or manual (moves only when told).
 
 Mock time is measured in seconds since the clock started or was last reset ("elapsed").
-Wall time for display is the wall-clock moment of that start plus the elapsed mock time.
+Wall time for display is the wall-clock moment of that start plus the elapsed mock time; it never
+raises, even for an instant past what ``datetime`` can hold (it stops at the end of year 9999).
 """
 
 from __future__ import annotations
@@ -12,6 +13,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 __all__ = ["Clock", "ManualClock", "RealClock", "make_clock"]
+
+_LATEST = datetime.max.replace(tzinfo=UTC)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _wall_time(start: datetime, at: float) -> datetime:
+    """``start`` plus ``at`` seconds, clamped to what ``datetime`` can hold."""
+    try:
+        return start + timedelta(seconds=at)
+    except (OverflowError, ValueError):
+        # Readers (GET /_mock/clock, task timelines) must keep answering whatever the clock
+        # reached, e.g. a real clock at a huge --speed; NaN cannot happen but clamps low.
+        return _LATEST if at > 0 else _EARLIEST
 
 
 class Clock(Protocol):
@@ -55,7 +69,7 @@ class RealClock:
         return (time.monotonic() - self._start_monotonic) * self.speed + self._offset
 
     def wall_time(self, at: float) -> datetime:
-        return self._start_wall + timedelta(seconds=at)
+        return _wall_time(self._start_wall, at)
 
     def real_seconds_until(self, at: float) -> float | None:
         return max(0.0, (at - self.now()) / self.speed)
@@ -85,7 +99,7 @@ class ManualClock:
         return self._elapsed
 
     def wall_time(self, at: float) -> datetime:
-        return self._start_wall + timedelta(seconds=at)
+        return _wall_time(self._start_wall, at)
 
     def real_seconds_until(self, at: float) -> float | None:
         return 0.0 if at <= self._elapsed else None

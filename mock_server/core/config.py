@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,6 +21,13 @@ class MockConfig:
     Times are in mock seconds (the clock's unit). ``api_keys`` empty means any non-empty key is
     accepted. ``public_url`` is the base of result URLs; when unset, the base of the request that
     created the task is used.
+
+    Webhooks: each attempt (resolving the host included) ends after ``webhook_timeout`` seconds;
+    a failed message is retried ``webhook_max_retries`` times, waiting ``webhook_initial_backoff``
+    seconds, doubling up to ``webhook_max_backoff``; at most ``webhook_response_cap`` bytes of an
+    answer are read. ``webhook_workers`` is how many attempts may be in flight to one receiver
+    (scheme, host and port) at once; every receiver has workers of its own, so one that hangs
+    never delays the others.
     """
 
     api_keys: tuple[str, ...] = ()
@@ -53,11 +61,27 @@ class MockConfig:
             raise ValueError(f"clock must be 'real' or 'manual', not {self.clock!r}")
         if not self.speed > 0:
             raise ValueError("speed must be greater than 0")
-        for name in ("created_seconds", "processing_seconds", "webhook_timeout"):
+        for name in ("created_seconds", "processing_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
+        self._check_webhooks()
+
+    def _check_webhooks(self) -> None:
+        for name in ("webhook_timeout", "webhook_initial_backoff", "webhook_max_backoff"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number of seconds greater than 0")
+        if self.webhook_max_backoff < self.webhook_initial_backoff:
+            raise ValueError(
+                f"webhook_max_backoff ({self.webhook_max_backoff:g} s) must not be less than "
+                f"webhook_initial_backoff ({self.webhook_initial_backoff:g} s)"
+            )
         if self.webhook_max_retries < 0:
             raise ValueError("webhook_max_retries must not be negative")
+        if self.webhook_workers < 1:
+            raise ValueError("webhook_workers must be at least 1")
+        if self.webhook_response_cap < 1:
+            raise ValueError("webhook_response_cap must be at least 1 byte")
 
     @property
     def effective_webhook_secrets(self) -> tuple[str, ...]:

@@ -19,10 +19,11 @@ from .store import TaskIdFactory, TaskStore
 from .tasks import FINAL_STATUSES, Task, TaskStatus
 from .timing import Timing, default_timing
 
-__all__ = ["MAX_ADVANCE_SECONDS", "MockEngine", "StatusListener"]
+__all__ = ["MAX_ELAPSED_SECONDS", "MockEngine", "StatusListener"]
 
-#: A century of mock time; more is certainly a mistake in a test.
-MAX_ADVANCE_SECONDS = 100 * 365 * 24 * 3600.0
+#: How far ``advance`` may move mock time since start or reset: a century. More is certainly a
+#: mistake in a test, and far beyond it the displayed date-times would run out of calendar.
+MAX_ELAPSED_SECONDS = 100 * 365 * 24 * 3600.0
 
 
 class StatusListener(Protocol):
@@ -135,10 +136,12 @@ class MockEngine:
             current = task.status_at(now)
             if current in FINAL_STATUSES:
                 raise TaskAlreadyFinished(current.value)
+            # Readers derive the status without the lock: the outcome goes in before the instant
+            # that reveals it, so no reader sees the old outcome at the new instant.
             task.in_progress_at = min(task.in_progress_at, now)
-            task.finished_at = now
             task.outcome = outcome
             task.forced = True
+            task.finished_at = now
         self.scheduler.call_soon(lambda: self._announce(task_id))
         return task
 
@@ -146,8 +149,14 @@ class MockEngine:
         """Move the clock; returns once every due change happened and its first attempt is made."""
         if not math.isfinite(seconds) or seconds < 0:
             raise ControlInputError("'seconds' must be a finite number >= 0")
-        if seconds > MAX_ADVANCE_SECONDS:
-            raise ControlInputError(f"'seconds' must be at most {MAX_ADVANCE_SECONDS:.0f}")
+        now = self.clock.now()
+        if now + seconds > MAX_ELAPSED_SECONDS:
+            left = max(0.0, MAX_ELAPSED_SECONDS - now)
+            raise ControlInputError(
+                f"'seconds' would move mock time past its limit of {MAX_ELAPSED_SECONDS:.0f} s "
+                f"(100 years) since start or reset: it is at {now:g} s, so at most {left:g} s "
+                "more (POST /_mock/reset starts it again)"
+            )
         self.clock.advance(seconds)
         self.scheduler.wake()
         self.settle()

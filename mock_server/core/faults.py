@@ -132,14 +132,15 @@ class FaultRule:
             payload = self.body
             headers.append(("Content-Type", "text/plain; charset=utf-8"))
         else:
-            payload = json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
+            # ASCII-only JSON: any string, a lone surrogate included, can be sent.
+            payload = json.dumps(self.body, separators=(",", ":"), ensure_ascii=True)
             headers.append(("Content-Type", "application/json"))
         retry_after = self.retry_after
         if retry_after is None and self.status == 429:
             retry_after = 1
         if retry_after is not None:
             headers.append(("Retry-After", str(retry_after)))
-        return FaultAnswer(status=self.status, headers=tuple(headers), body=payload.encode())
+        return FaultAnswer(status=self.status, headers=tuple(headers), body=payload.encode("utf-8"))
 
     def to_json(self) -> dict[str, Any]:
         """The rule as the control API shows it."""
@@ -257,7 +258,7 @@ def parse_fault(raw: Any, *, rule_id: str) -> FaultRule:
     times = raw.get("times")
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
         raise ControlInputError("'times' must be a whole number >= 1")
-    return FaultRule(
+    rule = FaultRule(
         rule_id=rule_id,
         method=method,
         path=path,
@@ -269,6 +270,21 @@ def parse_fault(raw: Any, *, rule_id: str) -> FaultRule:
         probability=_parse_probability(raw),
         drop_connection=drop,
     )
+    _check_answerable(rule)
+    return rule
+
+
+def _check_answerable(rule: FaultRule) -> None:
+    """Refuse, before it is stored, a rule whose answer could not be sent."""
+    try:
+        rule.answer()
+    except UnicodeEncodeError as exc:
+        raise ControlInputError(
+            "'body' cannot be sent: a string body goes out as UTF-8 text, and this one holds "
+            f"a lone surrogate (U+D800-U+DFFF) at position {exc.start}"
+        ) from None
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ControlInputError(f"'body' cannot be sent as an answer: {exc}") from None
 
 
 class FaultBook:
@@ -283,8 +299,10 @@ class FaultBook:
 
     def add(self, raw: Any) -> FaultRule:
         """Append a rule (it applies after the existing ones)."""
+        # Checked before taking an id, so a refused rule leaves no gap in the ids.
+        rule = parse_fault(raw, rule_id="")
         with self._lock:
-            rule = parse_fault(raw, rule_id=f"flt_{next(self._ids)}")
+            rule.rule_id = f"flt_{next(self._ids)}"
             self._rules.append(rule)
             return rule
 

@@ -19,10 +19,42 @@ from typing import Any
 from .faults import path_matches
 from .masking import SENSITIVE_HEADERS, mask_secret
 
-__all__ = ["MAX_BODY_BYTES", "JournalEntry", "RequestJournal", "journal_body", "masked_headers"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_JSON_DEPTH",
+    "JournalEntry",
+    "RequestJournal",
+    "journal_body",
+    "json_depth",
+    "masked_headers",
+]
 
 #: Bodies are kept up to this many bytes; the rest is cut (and said to be).
 MAX_BODY_BYTES = 64 * 1024
+
+#: A JSON body nested deeper is kept as text: showing it again must not exhaust the stack.
+MAX_JSON_DEPTH = 64
+
+
+def json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (0 for a scalar).
+
+    Iterative, so it is safe on any value ``json.loads`` returned.
+    """
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if not isinstance(item, dict | list):
+            continue
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _digest(api_key: str) -> bytes:
@@ -48,9 +80,13 @@ def journal_body(raw: bytes, *, content_type: str | None, total_length: int | No
     truncated = len(raw) > MAX_BODY_BYTES or (total_length or 0) > len(cut)
     if not truncated and content_type and "json" in content_type.lower():
         try:
-            return json.loads(cut)
-        except (ValueError, UnicodeDecodeError):
+            # NaN and Infinity are refused: the journal's own answer must stay valid JSON.
+            value = json.loads(cut, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
             pass
+        else:
+            if json_depth(value) <= MAX_JSON_DEPTH:
+                return value
     text = cut.decode("utf-8", "replace")
     if truncated:
         text += f"… [truncated, {total_length or len(raw)} bytes in all]"

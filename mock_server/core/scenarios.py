@@ -3,7 +3,10 @@
 A rule ``{"match": {"prompt_contains"?, "prompt_regex"?, "api_key"?}, "outcome"?,
 "created_seconds"?, "processing_seconds"?, "times"?}`` applies to tasks created after it. The first
 matching rule wins; a rule with ``times`` is used up after that many tasks, so rules with
-times form a queue ("the next three tasks: ok, FAILED, ok").
+times form a queue ("the next three tasks: ok, FAILED, ok"). Rule ids are given by the mock.
+
+Matching runs outside the book's lock, so a slow ``prompt_regex`` delays only the task being
+created, never other creates or the control API.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from typing import Any
 from .errors import ControlInputError, NotFound
 from .tasks import TaskStatus
 
-__all__ = ["ScenarioBook", "ScenarioRule", "parse_rule"]
+__all__ = ["MAX_REGEX_LENGTH", "ScenarioBook", "ScenarioRule", "parse_rule"]
+
+#: Longer patterns are refused: a prompt is short, and a huge pattern is a mistake or an attack.
+MAX_REGEX_LENGTH = 1000
 
 _MATCH_KEYS = {"prompt_contains", "prompt_regex", "api_key"}
-_RULE_KEYS = {"id", "match", "outcome", "created_seconds", "processing_seconds", "times"}
+_RULE_KEYS = {"match", "outcome", "created_seconds", "processing_seconds", "times"}
 
 
 @dataclass(kw_only=True)
@@ -77,13 +83,32 @@ def _number(raw: Mapping[str, Any], key: str) -> float | None:
     return float(value)
 
 
+def _compile(text: str) -> re.Pattern[str]:
+    if len(text) > MAX_REGEX_LENGTH:
+        raise ControlInputError(
+            f"'match.prompt_regex' must be at most {MAX_REGEX_LENGTH} characters long"
+        )
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise ControlInputError(f"'match.prompt_regex' is not a valid regex: {exc}") from None
+    except (OverflowError, RecursionError):
+        # re's parser raises these, not re.error, for a huge repeat count or deep nesting.
+        raise ControlInputError(
+            "'match.prompt_regex' is not a valid regex: too large or nested too deeply"
+        ) from None
+
+
 def parse_rule(raw: Any, *, rule_id: str) -> ScenarioRule:
     """Check and convert a rule given as JSON; a clear ``ControlInputError`` when it is wrong."""
     if not isinstance(raw, Mapping):
         raise ControlInputError("a scenario rule must be a JSON object")
     unknown = set(raw) - _RULE_KEYS
     if unknown:
-        raise ControlInputError(f"unknown scenario field(s): {', '.join(sorted(unknown))}")
+        raise ControlInputError(
+            f"unknown scenario field(s): {', '.join(sorted(unknown))} (a rule has "
+            f"{', '.join(sorted(_RULE_KEYS))}; its id is given by the mock)"
+        )
     match = raw.get("match", {})
     if match is None:
         match = {}
@@ -95,12 +120,7 @@ def parse_rule(raw: Any, *, rule_id: str) -> ScenarioRule:
     for key in _MATCH_KEYS:
         if key in match and not isinstance(match[key], str):
             raise ControlInputError(f"'match.{key}' must be a string")
-    pattern = None
-    if "prompt_regex" in match:
-        try:
-            pattern = re.compile(match["prompt_regex"])
-        except re.error as exc:
-            raise ControlInputError(f"'match.prompt_regex' is not a valid regex: {exc}") from None
+    pattern = _compile(match["prompt_regex"]) if "prompt_regex" in match else None
     outcome = raw.get("outcome")
     if outcome is not None and outcome not in ("COMPLETED", "FAILED"):
         raise ControlInputError("'outcome' must be COMPLETED or FAILED")
@@ -129,8 +149,10 @@ class ScenarioBook:
 
     def add(self, raw: Any) -> ScenarioRule:
         """Append a rule (it applies after the existing ones)."""
+        # Checked before taking an id, so a refused rule leaves no gap in the ids.
+        rule = parse_rule(raw, rule_id="")
         with self._lock:
-            rule = parse_rule(raw, rule_id=f"scn_{next(self._ids)}")
+            rule.rule_id = f"scn_{next(self._ids)}"
             self._rules.append(rule)
             return rule
 
@@ -157,13 +179,20 @@ class ScenarioBook:
     def take(self, *, prompt: str, api_key: str) -> ScenarioRule | None:
         """The first rule for this task, counting one use of it (used-up rules are dropped)."""
         with self._lock:
-            for index, rule in enumerate(self._rules):
-                if not rule.matches(prompt=prompt, api_key=api_key):
+            candidates = list(self._rules)
+        for rule in candidates:
+            if not rule.matches(prompt=prompt, api_key=api_key):
+                continue
+            with self._lock:
+                # Another create may have used the rule up, or a call deleted it, while this
+                # one was matching: then the next rule gets its chance.
+                index = next((i for i, kept in enumerate(self._rules) if kept is rule), None)
+                if index is None:
                     continue
                 rule.used += 1
                 if rule.times_left is not None:
                     rule.times_left -= 1
                     if rule.times_left == 0:
                         del self._rules[index]
-                return rule
+            return rule
         return None

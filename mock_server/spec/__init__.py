@@ -1,9 +1,14 @@
 """The vendor's OpenAPI spec and the mock's extended spec, shipped as package data, and the
-request validation that holds the vendor surface to them."""
+request validation that holds the vendor surface to them.
+
+The spec builder (and PyYAML with it) is imported on first use of its functions, so that importing
+this package, which the server does at start, stays cheap.
+"""
 
 from __future__ import annotations
 
-from .builder import build_extended_spec, render_spec_yaml, strip_additions
+from typing import TYPE_CHECKING, Any
+
 from .loader import (
     load_extended_spec,
     load_extended_spec_text,
@@ -11,6 +16,9 @@ from .loader import (
     load_vendor_spec_text,
 )
 from .validation import InvalidParam, RequestValidator, validate_response
+
+if TYPE_CHECKING:
+    from .builder import build_extended_spec, render_spec_yaml, strip_additions
 
 __all__ = [
     "InvalidParam",
@@ -24,3 +32,13 @@ __all__ = [
     "strip_additions",
     "validate_response",
 ]
+
+_FROM_BUILDER = frozenset({"build_extended_spec", "render_spec_yaml", "strip_additions"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_BUILDER:
+        from . import builder
+
+        return getattr(builder, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,88 +1,36 @@
 """Request (and response) validation against the extended spec, done by openapi-core.
 
 No field is checked by hand here: openapi-core finds the operation, reads the body with the media
-type the spec names and runs the schema. This module only turns its errors into one
+type the spec names and runs the schema; :mod:`.adapter` turns its errors into one
 :class:`InvalidParam` per problem, worded for a person, in the vendor's style
 ("Parameter 'page' must be greater than 0").
 
 Two things are deliberately left to the server: the API key (it knows which keys exist and answers
 401 itself) and the host (the mock answers on whatever host and port it is served).
+
+openapi-core takes a few hundred milliseconds to import and the spec more to prepare, so neither
+happens when this module is imported: a :class:`RequestValidator` prepares itself on first use, or
+earlier through :meth:`~RequestValidator.prepare`. A served mock prepares it on a background
+thread as soon as it listens, so that neither start-up nor the first request waits for it.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qsl
-
-from jsonschema.exceptions import ValidationError as SchemaError  # type: ignore[import-untyped]
-from openapi_core import Config, OpenAPI
-from openapi_core.datatypes import RequestParameters
-from openapi_core.deserializing.media_types.exceptions import MediaTypeDeserializeError
-from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
-from openapi_core.templating.paths.exceptions import PathError
-from openapi_core.validation.request.exceptions import (
-    MissingRequestBodyError,
-    MissingRequiredParameter,
-    ParameterValidationError,
-    RequestBodyValidationError,
-)
-from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
-from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
-from werkzeug.datastructures import Headers, ImmutableMultiDict
-from werkzeug.http import parse_options_header
+import logging
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InvalidParam
 from .loader import load_extended_spec
 
+if TYPE_CHECKING:
+    from .adapter import SpecChecker
+
 __all__ = ["InvalidParam", "RequestValidator", "validate_response"]
 
-#: Where a request or response is said to come from; only the path part matters (servers are "/").
-_HOST_URL = "http://mock.invalid"
-_BODY = "body"
-_MAX_REASON = 300
-_ARTICLES = {"integer": "an integer", "object": "a JSON object", "array": "an array"}
-_FORMAT_NAMES = {"uri": "URI", "uuid": "UUID", "date-time": "date-time (RFC 3339)"}
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _strict_json(value: bytes, **_parameters: str) -> Any:
-    # Python's json accepts NaN and Infinity, which are not JSON (RFC 8259); the vendor's
-    # servers would not parse them either.
-    return json.loads(value, parse_constant=_reject_constant)
-
-
-def _is_uri(value: Any) -> bool:
-    # openapi-core's format checker has no `uri` check of its own: RFC 3986, absolute URI.
-    return not isinstance(value, str) or bool(validate_rfc3986(value, rule="URI"))
-
-
-@dataclass(kw_only=True)
-class _Request:
-    """One HTTP request in the shape openapi-core's ``Request`` protocol reads."""
-
-    method: str
-    path: str
-    parameters: RequestParameters
-    body: bytes | None
-    content_type: str
-    host_url: str = _HOST_URL
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Response:
-    """One HTTP response in the shape openapi-core's ``Response`` protocol reads."""
-
-    status_code: int
-    content_type: str
-    headers: Headers
-    data: bytes | None = field(default=None)
+log = logging.getLogger(__name__)
 
 
 def _validation_view(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,149 +47,49 @@ def _validation_view(spec: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _mimetype(content_type: str | None) -> str:
-    """The bare, lower-case media type; openapi-core's own parser breaks on odd parameters."""
-    if not content_type:
-        return ""
-    mimetype, _options = parse_options_header(content_type)
-    return mimetype.lower()
-
-
-def _request(
-    *, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes, mimetype: str
-) -> _Request:
-    parameters = RequestParameters(
-        query=ImmutableMultiDict(parse_qsl(query, keep_blank_values=True)),
-        header=Headers(list(headers.items())),
-        cookie=ImmutableMultiDict(),
-        path={},
-    )
-    return _Request(
-        method=method.lower(), path=path, parameters=parameters, body=body, content_type=mimetype
-    )
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 3] + "..."
-
-
-def _field(path: Iterable[Any]) -> str:
-    return ".".join(str(part) for part in path)
-
-
-def _label(name: str) -> str:
-    return "Request body" if name == _BODY else f"Parameter '{name}'"
-
-
-def _schema_reason(error: SchemaError, name: str) -> str:
-    """A sentence for one jsonschema error about ``name``, keyed on the failing keyword."""
-    keyword, limit, label = error.validator, error.validator_value, _label(name)
-    schema = error.schema if isinstance(error.schema, Mapping) else {}
-    if keyword == "type":
-        kinds = limit if isinstance(limit, list) else [limit]
-        return f"{label} must be " + " or ".join(_ARTICLES.get(k, f"a {k}") for k in kinds)
-    if keyword == "minimum":
-        bound = "greater than" if schema.get("exclusiveMinimum") is True else "at least"
-        return f"{label} must be {bound} {limit}"
-    if keyword == "maximum":
-        bound = "less than" if schema.get("exclusiveMaximum") is True else "at most"
-        return f"{label} must be {bound} {limit}"
-    if keyword == "maxLength":
-        return f"{label} must be at most {limit} characters long"
-    if keyword == "minLength":
-        return f"{label} must be at least {limit} characters long"
-    if keyword == "format":
-        return f"{label} must be a valid {_FORMAT_NAMES.get(str(limit), str(limit))}"
-    if keyword == "enum" and isinstance(limit, list):
-        return f"{label} must be one of: " + ", ".join(str(v) for v in limit)
-    if keyword == "pattern":
-        return f"{label} must match the pattern {limit}"
-    return _clip(f"{label} is not valid: {error.message}")
-
-
-def _schema_problems(errors: Iterable[Any], *, prefix: tuple[str, ...]) -> Iterator[InvalidParam]:
-    for error in errors:
-        if not isinstance(error, SchemaError):
-            yield InvalidParam(name=_field(prefix) or _BODY, reason=_clip(_describe(error)))
-            continue
-        location = (*prefix, *error.absolute_path)
-        if error.validator == "required" and isinstance(error.instance, Mapping):
-            for missing in error.validator_value:
-                if missing not in error.instance:
-                    yield InvalidParam(
-                        name=_field((*location, missing)),
-                        reason=f"{_label(_field((*location, missing)))} is required",
-                    )
-            continue
-        name = _field(location) or _BODY
-        yield InvalidParam(name=name, reason=_schema_reason(error, name))
-
-
-def _body_problems(error: RequestBodyValidationError, mimetype: str) -> Iterator[InvalidParam]:
-    cause = error.__cause__
-    if isinstance(error, MissingRequestBodyError):
-        yield InvalidParam(name=_BODY, reason="Request body is required (a JSON object)")
-    elif isinstance(cause, MediaTypeNotFound):
-        expected = " or ".join(cause.availableMimetypes)
-        got = f", not {mimetype}" if mimetype else " (no Content-Type header was sent)"
-        yield InvalidParam(name=_BODY, reason=f"Content-Type must be {expected}{got}")
-    elif isinstance(cause, MediaTypeDeserializeError):
-        yield InvalidParam(name=_BODY, reason="Request body is not valid JSON")
-    elif isinstance(cause, InvalidSchemaValue):
-        yield from _schema_problems(cause.schema_errors, prefix=())
-    else:
-        yield InvalidParam(name=_BODY, reason="Request body is not valid")
-
-
-def _problems(errors: Iterable[Exception], mimetype: str) -> Iterator[InvalidParam]:
-    for error in errors:
-        if isinstance(error, PathError):
-            # Not an operation of the spec (e.g. /_mock/*): routing is the server's business.
-            return
-        if isinstance(error, RequestBodyValidationError):
-            yield from _body_problems(error, mimetype)
-        elif isinstance(error, MissingRequiredParameter):
-            yield InvalidParam(name=error.name, reason=f"{_label(error.name)} is required")
-        elif isinstance(error, ParameterValidationError):
-            cause = error.__cause__
-            if isinstance(cause, InvalidSchemaValue):
-                yield from _schema_problems(cause.schema_errors, prefix=(error.name,))
-            else:
-                yield InvalidParam(name=error.name, reason=f"{_label(error.name)} is not valid")
-        else:
-            yield InvalidParam(name=_BODY, reason=_clip(_describe(error)))
-
-
-def _describe(error: BaseException) -> str:
-    """``str(error)``, which for some openapi-core errors itself fails on undecodable bytes."""
-    try:
-        text = str(error)
-    except Exception:
-        text = ""
-    return text or type(error).__name__
-
-
-def _unique(problems: Iterable[InvalidParam]) -> list[InvalidParam]:
-    return list(dict.fromkeys(problems))
-
-
 class RequestValidator:
     """Validates requests (and, for tests, responses) against the extended spec.
 
-    Build one per app: the spec is read and prepared once, and each call is then cheap.
+    Build one per app; it is safe to use from many threads at once. The shipped spec is prepared
+    once, on first use or when :meth:`prepare` is called, and each call is then cheap. A ``spec``
+    given here is checked (it must be valid OpenAPI) and prepared at once, so that a broken one
+    fails here rather than on a request.
     """
 
     def __init__(self, *, spec: dict[str, Any] | None = None) -> None:
-        self._openapi = OpenAPI.from_dict(
-            _validation_view(spec if spec is not None else load_extended_spec()),
-            config=Config(
-                extra_format_validators={"uri": _is_uri},
-                extra_media_type_deserializers={
-                    "application/json": _strict_json,
-                    "application/problem+json": _strict_json,
-                },
-            ),
-        )
+        self._spec = spec
+        self._checker: SpecChecker | None = None
+        self._build_lock = threading.Lock()
+        self._thread_lock = threading.Lock()
+        self._warm_up: threading.Thread | None = None
+        if spec is not None:
+            self.prepare()
+
+    @property
+    def prepared(self) -> bool:
+        """Whether the spec is prepared (the next validation will not wait for it)."""
+        return self._checker is not None
+
+    def prepare(self) -> None:
+        """Import openapi-core and prepare the spec now, unless done already."""
+        self._ready()
+
+    def prepare_in_background(self) -> None:
+        """Run :meth:`prepare` on a daemon thread (once); :meth:`close` waits for it to end."""
+        with self._thread_lock:
+            if self._checker is not None or self._warm_up is not None:
+                return
+            self._warm_up = threading.Thread(
+                target=self._prepare_quietly, name="freepik-mock-spec", daemon=True
+            )
+            self._warm_up.start()
+
+    def close(self, *, timeout: float = 10.0) -> None:
+        """Wait for a background :meth:`prepare` to end (an import cannot be interrupted)."""
+        with self._thread_lock:
+            thread = self._warm_up
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def validate(
         self,
@@ -255,23 +103,16 @@ class RequestValidator:
     ) -> list[InvalidParam]:
         """The problems with this request: ``[]`` when the spec accepts it (or does not cover it).
 
-        Never raises: whatever cannot be read becomes a problem named ``body``.
+        Never raises about the request: whatever cannot be read becomes a problem named ``body``.
         """
-        mimetype = ""
-        try:
-            mimetype = _mimetype(content_type)
-            request = _request(
-                method=method, path=path, query=query, headers=headers, body=body, mimetype=mimetype
-            )
-            return _unique(_problems(self._openapi.iter_request_errors(request), mimetype))
-        except RecursionError:
-            return [InvalidParam(name=_BODY, reason="Request body is nested too deeply")]
-        except Exception as error:
-            return [
-                InvalidParam(
-                    name=_BODY, reason=_clip(f"Request body could not be read: {_describe(error)}")
-                )
-            ]
+        return self._ready().request_problems(
+            method=method,
+            path=path,
+            query=query,
+            headers=headers,
+            body=body,
+            content_type=content_type,
+        )
 
     def validate_response(
         self,
@@ -288,38 +129,35 @@ class RequestValidator:
 
         Unlike :meth:`validate`, a path or status the spec does not document is a problem.
         """
+        return self._ready().response_problems(
+            method=method,
+            path=path,
+            status=status,
+            headers=headers,
+            body=body,
+            content_type=content_type,
+            query=query,
+        )
+
+    def _prepare_quietly(self) -> None:
         try:
-            request = _request(
-                method=method, path=path, query=query, headers={}, body=b"", mimetype=""
-            )
-            response = _Response(
-                status_code=status,
-                content_type=_mimetype(content_type),
-                headers=Headers(list(headers.items())),
-                data=body,
-            )
-            return [
-                message
-                for error in self._openapi.iter_response_errors(request, response)
-                for message in _response_messages(error)
-            ]
-        except Exception as error:
-            return [f"response could not be validated: {_describe(error)}"]
+            self._ready()
+        except Exception:  # the next use prepares again and raises where it is seen
+            log.exception("preparing the extended spec for validation failed")
 
+    def _ready(self) -> SpecChecker:
+        checker = self._checker
+        if checker is None:
+            with self._build_lock:
+                if self._checker is None:
+                    from .adapter import SpecChecker
 
-def _response_messages(error: Exception) -> Iterator[str]:
-    cause = error.__cause__
-    if isinstance(cause, InvalidSchemaValue):
-        for schema_error in cause.schema_errors:
-            where = _field(getattr(schema_error, "absolute_path", ())) or "(root)"
-            message = getattr(schema_error, "message", _describe(schema_error))
-            yield _clip(f"{type(error).__name__} at {where}: {message}")
-    elif isinstance(cause, MediaTypeDeserializeError):
-        yield f"{type(error).__name__}: the body is not valid {cause.mimetype}"
-    elif cause is not None:
-        yield _clip(f"{type(error).__name__}: {_describe(cause)}")
-    else:
-        yield _clip(f"{type(error).__name__}: {_describe(error)}")
+                    spec = self._spec if self._spec is not None else load_extended_spec()
+                    self._checker = SpecChecker(
+                        _validation_view(spec), check_spec=self._spec is not None
+                    )
+                checker = self._checker
+        return checker
 
 
 def validate_response(

@@ -10,37 +10,58 @@ from ..spec import RequestValidator
 from . import rules_routes, webhook_routes
 from .control import control
 from .responses import install_error_handlers
-from .results import results
+from .results import ResultPreparer, results
 from .state import EXTENSION_KEY, MockState, get_state
 from .vendor import vendor
 
-__all__ = ["close_app", "create_app"]
+__all__ = ["close_app", "create_app", "warm_up"]
 
 
 def create_app(config: MockConfig | None = None) -> Flask:
-    """A new, independent mock. Call ``close_app(app)`` when done to stop its background work."""
+    """A new, independent mock. Call ``close_app(app)`` when done to stop its background work.
+
+    A configuration the mock cannot run with (a webhook secret that is not valid base64 after
+    ``whsec_``, an allow-list entry that is no host, address or network) raises ``ValueError``,
+    and whatever was started by then is stopped first.
+    """
     config = config or MockConfig()
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    engine = MockEngine(config=config)
+    validator, renderer = RequestValidator(), TrackRenderer()
+    # The engine starts its scheduler thread at once; from here on a failure must stop it.
     state = MockState(
-        config=config,
-        engine=engine,
-        validator=RequestValidator(),
-        renderer=TrackRenderer(),
+        config=config, engine=MockEngine(config=config), validator=validator, renderer=renderer
     )
-    engine.on_reset(state.renderer.clear)
-    app.extensions[EXTENSION_KEY] = state
-    install_error_handlers(app)
-    app.register_blueprint(vendor)
-    app.register_blueprint(results)
-    app.register_blueprint(control)
-    webhook_routes.register(app, state)
-    rules_routes.register(app, state)
+    try:
+        state.engine.on_reset(state.renderer.clear)
+        if config.clock == "real":
+            # On the manual clock a task can complete and be downloaded at once: no lead time.
+            state.engine.add_listener(ResultPreparer(renderer=renderer))
+        app.extensions[EXTENSION_KEY] = state
+        install_error_handlers(app)
+        app.register_blueprint(vendor)
+        app.register_blueprint(results)
+        app.register_blueprint(control)
+        webhook_routes.register(app, state)
+        rules_routes.register(app, state)
+    except BaseException:
+        state.close()
+        raise
     return app
 
 
+def warm_up(app: Flask) -> None:
+    """Prepare, on a background thread, what the first vendor request would otherwise wait for.
+
+    Servers call it once they listen: start-up does not wait for it, and a request that comes
+    before it is done waits only for the rest. ``close_app`` waits for it to end.
+    """
+    get_state(app).validator.prepare_in_background()
+
+
 def close_app(app: Flask) -> None:
-    """Stop the app's background threads (idempotent)."""
-    get_state(app).close()
+    """Stop the app's background threads and wait for them (idempotent)."""
+    state = get_state(app)
+    state.close()
+    state.validator.close()

@@ -76,11 +76,25 @@ def clock() -> Response:
 def advance_clock() -> Response:
     """Move mock time; answers once every due change happened and its first attempt is made."""
     body = read_control_json()
+    unknown = sorted(set(body) - {"seconds"})
+    if unknown:
+        raise ControlInputError(f"unknown field(s): {', '.join(unknown)}; expected seconds")
     seconds = body.get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise ControlInputError("'seconds' must be a number >= 0")
     state = get_state()
+    stalls = state.webhooks.stalls if state.webhooks is not None else 0
     state.engine.advance(float(seconds))
+    if state.webhooks is not None and state.webhooks.stalls > stalls:
+        # The clock moved and cannot move back, but the promise of this call is broken.
+        return json_response(
+            {
+                "message": "the clock moved, but webhook attempts made no progress for too "
+                "long: not every due attempt was made (see GET /_mock/webhooks)",
+                "clock": _clock_view(state),
+            },
+            status=503,
+        )
     return json_response(_clock_view(state))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import logging
 import time
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ __all__ = ["DroppedConnection", "FaultInjector", "install_admin_guard"]
 
 #: waitress puts this in every environ; it closes a connection silently on ``ClientDisconnected``.
 _WAITRESS_MARK = "waitress.client_disconnected"
+
+log = logging.getLogger(__name__)
 
 
 class DroppedConnection(httpx.RemoteProtocolError):
@@ -132,8 +135,8 @@ class FaultInjector:
         if rule is not None and rule.drop_connection:
             record(None)
             return self._drop(environ, incoming.path)
-        answer = _injected_response(rule)
         try:
+            answer = self._injected_response(rule, where=f"{incoming.method} {incoming.path}")
             if answer is not None:
                 body = answer(environ, recording_start_response)
             else:
@@ -154,12 +157,19 @@ class FaultInjector:
             raise ClientDisconnected(f"fault: connection dropped on {path}")
         raise DroppedConnection("Server disconnected without sending a response (mock fault).")
 
-
-def _injected_response(rule: FaultRule | None) -> WerkzeugResponse | None:
-    answer = rule.answer() if rule is not None else None
-    if answer is None:
-        return None
-    return WerkzeugResponse(answer.body, status=answer.status, headers=list(answer.headers))
+    def _injected_response(self, rule: FaultRule | None, *, where: str) -> WSGIApplication | None:
+        """The fault's answer; a vendor-format 500 (and a logged error) if it cannot be made."""
+        try:
+            answer = rule.answer() if rule is not None else None
+        except Exception as error:
+            # parse_fault refuses rules it cannot answer; should one slip through anyway, the
+            # client gets the vendor's 500 and the journal its entry, not the server's own page.
+            log.exception("fault %s cannot be answered on %s", rule and rule.rule_id, where)
+            self.state.record_unexpected(error, where=where)
+            return json_response({"message": "Internal Server Error"}, status=500)
+        if answer is None:
+            return None
+        return WerkzeugResponse(answer.body, status=answer.status, headers=list(answer.headers))
 
 
 def _digest(value: str) -> bytes:

@@ -1,15 +1,69 @@
-"""Result files: public (no key), ``audio/mpeg``, with HEAD and Range support."""
+"""Result files: public (no key), ``audio/mpeg``, with HEAD and Range support.
+
+Caching: with ``--seed`` a reset hands out the same task ids again, for other prompts and lengths,
+so the ETag is a digest of everything the audio depends on (id, prompt, length, and the mock's
+version, whose renderer made it) and caches must revalidate (``no-cache``) rather than keep the
+file as ``immutable``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+import hashlib
+from typing import Any
 
-from ..core import NotFound, TaskStatus
+from flask import Blueprint, Response, request
+from werkzeug.http import parse_range_header
+
+from .. import __version__
+from ..audio import TrackRenderer
+from ..core import NotFound, Task, TaskStatus
 from .state import get_state
 
-__all__ = ["results"]
+__all__ = ["ResultPreparer", "result_etag", "results"]
 
 results = Blueprint("results", __name__)
+
+
+class ResultPreparer:
+    """Renders a track while its task is IN_PROGRESS, as the real API generates it then.
+
+    An engine listener: the download of a COMPLETED task then costs no synthesis on the request
+    path. Only tasks that will complete are rendered; a forced COMPLETED is rendered at once.
+    """
+
+    def __init__(self, *, renderer: TrackRenderer) -> None:
+        self._renderer = renderer
+
+    def on_status_change(self, task: Task, status: TaskStatus) -> None:
+        """Queue the task's track for rendering (never blocks: the engine's lock is held)."""
+        will_complete = status is TaskStatus.IN_PROGRESS and task.outcome is TaskStatus.COMPLETED
+        if will_complete or status is TaskStatus.COMPLETED:
+            self._renderer.prepare(
+                task_id=task.task_id, prompt=task.prompt, length_seconds=task.music_length_seconds
+            )
+
+
+def result_etag(task: Task) -> str:
+    """The file's entity tag: it changes whenever the audio could."""
+    parts = (__version__, task.task_id, task.prompt, str(task.music_length_seconds))
+    text = "\0".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(text).hexdigest()[:32]
+
+
+def _conditional_environ() -> dict[str, Any]:
+    """The request's environ for Range handling, without a ``Range`` this server ignores.
+
+    RFC 9110 lets a server ignore any Range; an unparseable one (or another unit than bytes) it
+    must ignore, and a multi-range request gets the whole file here (simplest, and allowed). A
+    valid single range that the file cannot satisfy still gets 416.
+    """
+    environ = dict(request.environ)
+    header = environ.get("HTTP_RANGE")
+    if header is not None:
+        parsed = parse_range_header(str(header))
+        if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+            del environ["HTTP_RANGE"]
+    return environ
 
 
 @results.route("/results/<task_id>.mp3", methods=["GET", "HEAD"])
@@ -23,8 +77,10 @@ def result_file(task_id: str) -> Response:
         task_id=task.task_id, prompt=task.prompt, length_seconds=task.music_length_seconds
     )
     response = Response(audio, mimetype="audio/mpeg")
-    response.headers["Cache-Control"] = "public, max-age=86400, immutable"
+    response.headers["Cache-Control"] = "public, no-cache"
     response.headers["Content-Disposition"] = f'inline; filename="{task.task_id}.mp3"'
-    response.set_etag(f"{task.task_id}-{task.music_length_seconds}")
-    response.make_conditional(request, accept_ranges=True, complete_length=len(audio))
+    response.set_etag(result_etag(task))
+    response.make_conditional(
+        _conditional_environ(), accept_ranges=True, complete_length=len(audio)
+    )
     return response

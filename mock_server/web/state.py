@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
+import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,9 +18,16 @@ from ..core.journal import RequestJournal
 from ..spec import RequestValidator
 from ..webhooks import Outbox
 
-__all__ = ["EXTENSION_KEY", "MockState", "get_state"]
+__all__ = ["EXTENSION_KEY", "MAX_UNEXPECTED", "MockState", "get_state"]
 
 EXTENSION_KEY = "freepik_mock"
+
+#: How many unexpected errors are kept until taken; a long-running ``serve`` keeps the latest.
+MAX_UNEXPECTED = 100
+
+
+def _unexpected_log() -> deque[str]:
+    return deque(maxlen=MAX_UNEXPECTED)
 
 
 @dataclass(kw_only=True)
@@ -35,10 +45,31 @@ class MockState:
     sleep: Callable[[float], None] = time.sleep
     #: The webhook outbox (``webhook_routes.register`` creates and attaches it).
     webhooks: Outbox | None = None
+    #: Tracebacks of errors no handler expected (each answered 500), the latest
+    #: ``MAX_UNEXPECTED``; see ``take_unexpected``.
+    _unexpected: deque[str] = field(default_factory=_unexpected_log)
+    _unexpected_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record_unexpected(self, error: BaseException, *, where: str) -> None:
+        """Keep an unexpected error so that the test that caused it can be failed with it."""
+        text = "".join(traceback.format_exception(error))
+        with self._unexpected_lock:
+            self._unexpected.append(f"{where}\n{text}")
+
+    def take_unexpected(self) -> list[str]:
+        """The unexpected errors since the last call (each with where and its traceback).
+
+        At most the latest ``MAX_UNEXPECTED``, oldest first.
+        """
+        with self._unexpected_lock:
+            taken = list(self._unexpected)
+            self._unexpected.clear()
+        return taken
 
     def close(self) -> None:
         """Stop background work."""
         self.engine.close()
+        self.renderer.close()
         if self.webhooks is not None:
             self.webhooks.close()
 

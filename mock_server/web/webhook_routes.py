@@ -2,26 +2,34 @@
 
 ``GET /_mock/webhooks[?task_id=]`` (the delivery log), ``GET /_mock/webhooks/{id}``,
 ``POST /_mock/webhooks/{id}/replay`` and ``POST /_mock/webhooks/send`` (an ad-hoc message, like
-``stripe trigger``). Replay and send answer once their attempt has been made.
+``stripe trigger``). Replay and send answer once their attempt has been made; a replay goes out at
+once, even while an earlier message of its task is still pending (like ``stripe events resend``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, request
 
-from ..core import ControlInputError, TaskStatus
+from ..core import ControlInputError, MockError, TaskStatus
 from ..webhooks import Attempt, MessageRecord, Outbox
 from .responses import json_response, read_control_json
 from .state import MockState, get_state
 
-__all__ = ["message_view", "register", "webhooks"]
+__all__ = ["NoResultYet", "message_view", "register", "webhooks"]
 
 webhooks = Blueprint("webhooks", __name__, url_prefix="/_mock/webhooks")
 
 _SEND_FIELDS = ("url", "task_id", "status")
 _STATUSES = ", ".join(status.value for status in TaskStatus)
+
+
+class NoResultYet(MockError):
+    """An ad-hoc COMPLETED message for a task that has no result: its URL would not serve."""
+
+    status = 409
 
 
 def register(app: Flask, state: MockState) -> None:
@@ -53,6 +61,8 @@ def _attempt_view(state: MockState, attempt: Attempt) -> dict[str, Any]:
         "error": attempt.error,
         "duration_ms": attempt.duration_ms,
         "retry_after": attempt.retry_after,
+        "next_attempt_at": _iso(state, attempt.next_attempt_at),
+        "next_attempt_elapsed_seconds": attempt.next_attempt_at,
         "webhook_timestamp": attempt.webhook_timestamp,
         "headers": dict(attempt.headers),
         "response_body": attempt.response_body,
@@ -76,6 +86,16 @@ def message_view(state: MockState, record: MessageRecord) -> dict[str, Any]:
         "next_attempt_elapsed_seconds": record.next_attempt_at,
         "body": record.body.decode("utf-8"),
     }
+
+
+def _no_result(task_id: str, current: TaskStatus) -> str:
+    why = f"task {task_id} is {current.value} and has no result"
+    if current is TaskStatus.FAILED:
+        return f"{why}, so a COMPLETED message would name a file that never exists"
+    return (
+        f"{why} yet, so a COMPLETED message would name a file that does not exist: complete it "
+        f"first (POST /_mock/tasks/{task_id}/complete) or send another status"
+    )
 
 
 @webhooks.get("")
@@ -103,7 +123,12 @@ def replay_message(webhook_id: str) -> Response:
 
 @webhooks.post("/send")
 def send_message() -> Response:
-    """A signed ad-hoc message: ``{"url", "task_id"?, "status"?}``; 201 after its attempt."""
+    """A signed ad-hoc message: ``{"url", "task_id"?, "status"?}``; 201 after its attempt.
+
+    For a task of the mock, ``status`` defaults to the task's status now; COMPLETED is refused
+    (409) until the task has its result, since the message's ``generated`` URL would not serve
+    yet. Without ``task_id``, the message names a new made-up task (COMPLETED by default).
+    """
     state = get_state()
     body = read_control_json()
     unknown = sorted(set(body) - set(_SEND_FIELDS))
@@ -114,6 +139,12 @@ def send_message() -> Response:
     url = body.get("url")
     if not isinstance(url, str) or not url.strip():
         raise ControlInputError("'url' is required: the receiver's URL, as a string")
+    # Any absolute URL is taken (the allow-list then blocks what may not be sent to, with the
+    # reason in the log); one that no request line can carry is refused here.
+    if not url.isascii() or not urlsplit(url.strip()).scheme:
+        raise ControlInputError(
+            "'url' must be an absolute URL in ASCII (percent-encode anything else)"
+        )
     task_id = body.get("task_id")
     if task_id is not None and (not isinstance(task_id, str) or not task_id):
         raise ControlInputError("'task_id' must be a task id (a string)")
@@ -123,7 +154,10 @@ def send_message() -> Response:
     outbox = _outbox(state)
     task = state.engine.find_task(task_id) if task_id else None
     if task is not None:
-        status = status or task.status_at(state.engine.clock.now()).value
+        current = task.status_at(state.engine.clock.now())
+        status = status or current.value
+        if status == TaskStatus.COMPLETED.value and current is not TaskStatus.COMPLETED:
+            raise NoResultYet(_no_result(task.task_id, current))
         result_url = task.result_url
     else:
         status = status or TaskStatus.COMPLETED.value

@@ -60,11 +60,12 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 class Cancellation:
-    """Lets another thread abort an attempt: its sockets are shut down, its reads return."""
+    """Lets another thread abort an attempt: its sockets are shut down, its waits end."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
+        self._wakers: list[threading.Event] = []
         self.cancelled = False
 
     def register(self, sock: socket.socket) -> None:
@@ -75,13 +76,24 @@ class Cancellation:
                 return
         _shutdown(sock)
 
+    def wake_on_cancel(self, event: threading.Event) -> None:
+        """Set ``event`` when the attempt is cancelled (at once if it already is)."""
+        with self._lock:
+            self._wakers.append(event)
+            if not self.cancelled:
+                return
+        event.set()
+
     def cancel(self) -> None:
         """Abort the attempt (idempotent)."""
         with self._lock:
             self.cancelled = True
             sockets = list(self._sockets)
+            wakers = list(self._wakers)
         for sock in sockets:
             _shutdown(sock)
+        for event in wakers:
+            event.set()
 
 
 def _shutdown(sock: socket.socket) -> None:
@@ -210,9 +222,15 @@ class Deliverer:
         headers: Mapping[str, str],
         body: bytes,
         cancellation: Cancellation,
+        started: float | None = None,
     ) -> AttemptResult:
-        """POST ``body`` to ``target``; never raises for network or protocol trouble."""
-        started = time.monotonic()
+        """POST ``body`` to ``target``; never raises for network or protocol trouble.
+
+        ``started`` (``time.monotonic()``) is when the attempt began, when that was before this
+        call (resolving the host is part of the attempt): the deadline and the duration count
+        from it.
+        """
+        started = time.monotonic() if started is None else started
         deadline = started + self.timeout
         backend = _PinnedBackend(target=target, deadline=deadline, cancellation=cancellation)
         url = httpcore.URL(

@@ -10,13 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..core import Task, TaskStatus
+from ..core import NotFound, Task, TaskStatus
 
 __all__ = [
     "Attempt",
     "DeliveryState",
     "IdFactory",
     "Message",
+    "MessageLog",
     "MessageRecord",
     "message_body",
     "task_message_body",
@@ -45,33 +46,53 @@ def task_message_body(task: Task, status: TaskStatus) -> bytes:
 
 
 class IdFactory:
-    """Message ids ``msg_<32 hex>`` (and ad-hoc task ids): a repeatable sequence under a seed."""
+    """Message ids ``msg_<32 hex>`` and ad-hoc task ids: repeatable sequences under a seed.
+
+    Reset starts the task id sequence again (like the engine's task ids), but never the message
+    ids: receivers drop a webhook-id they have seen (the Standard Webhooks advice), so an id must
+    not come back for another message after a reset. Under a seed, the message ids after the
+    n-th reset are their own sequence, derived from the seed and n, so runs still repeat exactly.
+    """
 
     def __init__(self, *, seed: int | None) -> None:
         self._seed = seed
-        self.reset()
+        self._generation = 0
+        self._messages = self._random("messages")
+        self._tasks = self._random("tasks")
 
     def reset(self) -> None:
-        """Start the sequence again."""
-        self._random = random.Random(f"webhooks:{self._seed}") if self._seed is not None else None
+        """Start the task id sequence again and the message ids on a sequence of their own."""
+        self._generation += 1
+        self._messages = self._random("messages")
+        self._tasks = self._random("tasks")
 
-    def _bits(self) -> int:
-        return self._random.getrandbits(128) if self._random else secrets.randbits(128)
+    def _random(self, kind: str) -> random.Random | None:
+        if self._seed is None:
+            return None
+        generation = self._generation if kind == "messages" else 0
+        return random.Random(f"webhooks:{kind}:{self._seed}:{generation}")
+
+    @staticmethod
+    def _bits(source: random.Random | None) -> int:
+        return source.getrandbits(128) if source else secrets.randbits(128)
 
     def message_id(self) -> str:
         """A new webhook-id."""
-        return f"msg_{self._bits():032x}"
+        return f"msg_{self._bits(self._messages):032x}"
 
     def task_id(self) -> str:
         """A task id (UUID) for an ad-hoc message that names no task."""
-        return str(uuid.UUID(int=self._bits(), version=4))
+        return str(uuid.UUID(int=self._bits(self._tasks), version=4))
 
 
 @dataclass(frozen=True, kw_only=True)
 class Attempt:
-    """One try: when (mock instant), what was sent, what came back.
+    """One try: when (mock instant), what was sent, what came back, and what came of it.
 
     ``trigger`` is ``first``, ``retry``, ``replay`` or ``duplicate`` (the chaos switch).
+    ``next_attempt_at`` is the mock instant the retry after this attempt was scheduled for
+    (None when it was not retried: delivered, given up, blocked, or the duplicate of a success).
+    It stays as scheduled even if a replay or reset later made that retry void.
     """
 
     at: float
@@ -83,6 +104,7 @@ class Attempt:
     duration_ms: float
     response_body: str = ""
     retry_after: float | None = None
+    next_attempt_at: float | None = None
 
 
 @dataclass(kw_only=True)
@@ -141,3 +163,48 @@ class MessageRecord:
     next_attempt_at: float | None
     blocked_reason: str | None
     held: bool
+
+
+class MessageLog:
+    """The delivery log: messages by webhook-id, oldest first, at most ``limit`` of them.
+
+    Past the limit, the oldest finished messages are dropped (pending ones are kept). It takes no
+    lock of its own: the outbox's lock guards it.
+    """
+
+    def __init__(self, *, limit: int) -> None:
+        self.limit = limit
+        self._messages: dict[str, Message] = {}
+
+    def add(self, message: Message) -> None:
+        """Log a new message, trimming old finished ones past the limit."""
+        self._messages[message.webhook_id] = message
+        if len(self._messages) <= self.limit:
+            return
+        for webhook_id in [
+            key
+            for key, logged in self._messages.items()
+            if logged.state is not DeliveryState.PENDING
+        ]:
+            del self._messages[webhook_id]
+            if len(self._messages) <= self.limit:
+                return
+
+    def find(self, webhook_id: str) -> Message:
+        """The message with that webhook-id; ``NotFound`` when there is none."""
+        message = self._messages.get(webhook_id)
+        if message is None:
+            raise NotFound()
+        return message
+
+    def records(self, *, task_id: str | None = None) -> list[MessageRecord]:
+        """Copies of the messages, oldest first, optionally of one task only."""
+        return [
+            message.record()
+            for message in self._messages.values()
+            if task_id is None or message.task_id == task_id
+        ]
+
+    def clear(self) -> None:
+        """Forget every message."""
+        self._messages.clear()

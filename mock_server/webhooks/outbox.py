@@ -1,33 +1,38 @@
 """The outbox: one signed message per status change, delivered off the request path.
 
 Messages of one task go out one at a time, in status order: the next is sent once the one before
-it is delivered or given up (the out-of-order chaos switch breaks this on purpose). Attempts run
-on a bounded pool of worker threads; a failed attempt is retried on the mock's clock through the
-engine's scheduler. ``wait_idle`` (an idle waiter of the engine) blocks until no attempt is due or
-in flight, which makes ``POST /_mock/clock/advance`` return only after every due attempt was made.
+it is delivered or given up (the out-of-order chaos switch breaks this on purpose; a replay, an
+explicit request to send one message now, is outside the order too). Attempts run in a lane per
+receiver (see ``lanes``), so a receiver that hangs holds up only its own messages; a failed attempt
+is retried on the mock's clock through the engine's scheduler. ``wait_idle`` (an idle waiter of
+the engine) blocks until no attempt is due or in flight, which makes ``POST /_mock/clock/advance``
+return only after every due attempt was made.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 
 from .. import __version__
-from ..core import FINAL_STATUSES, Clock, MockConfig, MockEngine, NotFound, Task, TaskStatus
+from ..core import FINAL_STATUSES, Clock, MockConfig, MockEngine, Task, TaskStatus
 from ..core.scheduler import Scheduler
 from .delivery import Cancellation, Deliverer
+from .lanes import Lanes, lane_key
 from .messages import (
     Attempt,
     DeliveryState,
     IdFactory,
     Message,
+    MessageLog,
     MessageRecord,
     message_body,
     task_message_body,
 )
+from .progress import JobCounter
 from .retry import RetryPolicy
 from .sender import JobOutcome, Sender
 from .signing import Signer
@@ -78,20 +83,19 @@ class Outbox:
         )
         self._clock = clock
         self._scheduler = scheduler
-        self._max_log = max_log
         self._ids = IdFactory(seed=config.seed)
         self._cond = threading.Condition()
-        self._log: dict[str, Message] = {}
+        self._log = MessageLog(limit=max_log)
         self._queues: dict[str, deque[Message]] = {}
         self._held: dict[str, list[Message]] = {}
         self._cancellations: set[Cancellation] = set()
-        self._busy = 0
         self._generation = 0
         self._closed = False
-        self._idle_timeout = max(30.0, 4 * config.webhook_timeout)
-        self._executor = ThreadPoolExecutor(
-            max_workers=max(1, config.webhook_workers), thread_name_prefix="freepik-mock-webhook"
-        )
+        # A job makes at most two attempts (the duplicate switch), each ending by its timeout.
+        self._jobs = JobCounter(self._cond, stall_timeout=2 * config.webhook_timeout + 30.0)
+        #: How often ``wait_idle`` gave up: each time, an ``advance`` returned before its attempts.
+        self.stalls = 0
+        self.lanes = Lanes(per_target=config.webhook_workers)
 
     # -- wiring --------------------------------------------------------------------------------
     def attach(self, engine: MockEngine) -> None:
@@ -156,12 +160,15 @@ class Outbox:
         return self._wait_jobs(message, target) if wait else message.record()
 
     def replay(self, webhook_id: str, *, wait: bool = True) -> MessageRecord:
-        """Send a logged message again: same webhook-id, new timestamp and signature.
+        """Send a logged message again, now: same webhook-id, new timestamp and signature.
 
-        Its retries start over. ``NotFound`` for an unknown id.
+        Like ``stripe events resend``, this is an explicit request to send that message, so it
+        goes out at once, outside its task's order: it does not wait for an earlier message of
+        the task still pending, and the task's other messages keep their own order. Its retries
+        start over (one already scheduled is void). ``NotFound`` for an unknown id.
         """
         with self._cond:
-            message = self._find(webhook_id)
+            message = self._log.find(webhook_id)
             target = message.jobs_done + (2 if message.in_flight else 1)
             message.state = DeliveryState.PENDING
             message.blocked_reason = None
@@ -177,16 +184,12 @@ class Outbox:
     def get(self, webhook_id: str) -> MessageRecord:
         """One logged message; ``NotFound`` for an unknown id."""
         with self._cond:
-            return self._find(webhook_id).record()
+            return self._log.find(webhook_id).record()
 
     def messages(self, *, task_id: str | None = None) -> list[MessageRecord]:
         """The log, oldest first, optionally of one task only."""
         with self._cond:
-            return [
-                message.record()
-                for message in self._log.values()
-                if task_id is None or message.task_id == task_id
-            ]
+            return self._log.records(task_id=task_id)
 
     def make_task_id(self) -> str:
         """A task id for an ad-hoc message that names none (repeatable under ``--seed``)."""
@@ -195,15 +198,22 @@ class Outbox:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def wait_idle(self) -> bool:
-        """Block until no attempt is queued or in flight; True if there was any to wait for."""
+        """Block until no attempt is queued or in flight; True if there was any to wait for.
+
+        It waits as long as jobs keep finishing (see ``progress``) and gives up, False, only when
+        none finished for a stall's time.
+        """
         with self._cond:
-            if self._busy == 0 or self._closed:
+            if self._jobs.busy == 0 or self._closed:
                 return False
-            done = self._cond.wait_for(
-                lambda: self._busy == 0 or self._closed, timeout=self._idle_timeout
-            )
+            done = self._jobs.wait(lambda: self._jobs.busy == 0 or self._closed)
             if not done:
-                log.warning("webhook attempts still running after %.0f s", self._idle_timeout)
+                self.stalls += 1
+                log.warning(
+                    "gave up waiting for webhook attempts: %d job(s) made no progress in %.0f s",
+                    self._jobs.busy,
+                    self._jobs.stall_timeout,
+                )
             return done
 
     def reset(self) -> None:
@@ -227,7 +237,8 @@ class Outbox:
             for cancellation in self._cancellations:
                 cancellation.cancel()
             self._cond.notify_all()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self.lanes.close()
+        self.sender.lookups.close()
 
     # -- internals (the lock is held unless said otherwise) ------------------------------------
     def _new_message(
@@ -242,21 +253,7 @@ class Outbox:
             origin=origin,
             created_at=self._clock.now(),
         )
-        self._log[message.webhook_id] = message
-        if len(self._log) > self._max_log:
-            self._trim_log()
-        return message
-
-    def _trim_log(self) -> None:
-        for webhook_id in [k for k, m in self._log.items() if m.state is not DeliveryState.PENDING]:
-            del self._log[webhook_id]
-            if len(self._log) <= self._max_log:
-                return
-
-    def _find(self, webhook_id: str) -> Message:
-        message = self._log.get(webhook_id)
-        if message is None:
-            raise NotFound()
+        self._log.add(message)
         return message
 
     def _advance_queue(self, task_id: str) -> None:
@@ -278,15 +275,17 @@ class Outbox:
         if message.in_flight:
             message.rerun = True
             return
+        cancellation = Cancellation()
+        job = functools.partial(
+            self._work, message, self._generation, cancellation, trigger, message.body
+        )
+        if not self.lanes.submit(lane_key(message.url), job):
+            return
         message.in_flight = True
         message.next_attempt_at = None
         message.token += 1
-        cancellation = Cancellation()
         self._cancellations.add(cancellation)
-        self._busy += 1
-        self._executor.submit(
-            self._work, message, self._generation, cancellation, trigger, message.body
-        )
+        self._jobs.start()
 
     def _retry_due(self, message: Message, token: int, generation: int) -> None:
         """A scheduled retry's time came (scheduler thread or ``advance``)."""
@@ -328,18 +327,19 @@ class Outbox:
                     if generation == self._generation and not self._closed:
                         self._finish(message, outcome)
                 finally:
-                    self._busy -= 1
-                    self._cond.notify_all()
+                    self._jobs.finish()
 
     def _finish(self, message: Message, outcome: JobOutcome) -> None:
-        message.attempts.extend(outcome.attempts)
+        attempts = list(outcome.attempts)
         message.in_flight = False
         message.jobs_done += 1
         if outcome.blocked is not None:
             message.state = DeliveryState.BLOCKED
             message.blocked_reason = outcome.blocked
-        elif outcome.attempts:
-            self._judge(message, outcome.attempts[0])
+        elif attempts:
+            retry_at = self._judge(message, attempts[0])
+            attempts[0] = dataclasses.replace(attempts[0], next_attempt_at=retry_at)
+        message.attempts.extend(attempts)
         if message.rerun:
             message.rerun = False
             message.state = DeliveryState.PENDING
@@ -350,30 +350,34 @@ class Outbox:
         elif message.origin == _TASK:
             self._advance_queue(message.task_id)
 
-    def _judge(self, message: Message, attempt: Attempt) -> None:
-        """Delivered, given up, or retried later (410 stops retries; Retry-After is honoured)."""
+    def _judge(self, message: Message, attempt: Attempt) -> float | None:
+        """Delivered, given up, or retried later (410 stops retries; Retry-After is honoured).
+
+        Answers when the retry is due, None when there is none.
+        """
         if attempt.status_code is not None and 200 <= attempt.status_code < 300:
             message.state = DeliveryState.DELIVERED
-        elif attempt.status_code == 410 or message.retries >= self.retry.max_retries:
+            return None
+        if attempt.status_code == 410 or message.retries >= self.retry.max_retries:
             message.state = DeliveryState.FAILED
-        else:
-            message.retries += 1
-            delay = self.retry.delay(
-                retry=message.retries, key=message.webhook_id, retry_after=attempt.retry_after
-            )
-            at = self._clock.now() + delay
-            message.next_attempt_at = at
-            message.token += 1
-            self._scheduler.call_at(
-                at, functools.partial(self._retry_due, message, message.token, self._generation)
-            )
+            return None
+        message.retries += 1
+        delay = self.retry.delay(
+            retry=message.retries, key=message.webhook_id, retry_after=attempt.retry_after
+        )
+        at = self._clock.now() + delay
+        message.next_attempt_at = at
+        message.token += 1
+        self._scheduler.call_at(
+            at, functools.partial(self._retry_due, message, message.token, self._generation)
+        )
+        return at
 
     def _wait_jobs(self, message: Message, jobs: int) -> MessageRecord:
         """Wait (no lock held on entry) until ``message`` has finished ``jobs`` jobs."""
         generation = self._generation
         with self._cond:
-            self._cond.wait_for(
-                lambda: message.jobs_done >= jobs or generation != self._generation or self._closed,
-                timeout=self._idle_timeout,
+            self._jobs.wait(
+                lambda: message.jobs_done >= jobs or generation != self._generation or self._closed
             )
             return message.record()

@@ -1,12 +1,17 @@
-"""One delivery job: check the target, sign, attempt (twice under the duplicate chaos switch)."""
+"""One delivery job: check the target, sign, attempt (twice under the duplicate chaos switch).
+
+Resolving the target's host is part of the first attempt: it counts against that attempt's
+timeout, and a lookup that does not answer in time is a failed attempt like a connect timeout.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .delivery import AttemptResult, Cancellation, Deliverer
+from .lookups import Lookups
 from .messages import Attempt
 from .signing import Signer
 from .targets import TargetBlocked, TargetPolicy, TargetUnresolved
@@ -26,7 +31,8 @@ class Sender:
     """Makes the attempts of one job; called on a worker thread, holding no lock.
 
     ``mock_now`` gives the mock instant recorded with each attempt; ``webhook-timestamp`` is always
-    the real Unix time of the attempt (receivers check it against their own clock).
+    the real Unix time of the attempt, read from ``wall_time`` (receivers check it against their
+    own clock; tests may replace it).
     """
 
     def __init__(
@@ -37,11 +43,14 @@ class Sender:
         deliverer: Deliverer,
         mock_now: Callable[[], float],
         duplicate: bool = False,
+        wall_time: Callable[[], float] = time.time,
     ) -> None:
         self.targets = targets
         self.signer = signer
         self.deliverer = deliverer
         self.duplicate = duplicate
+        self.wall_time = wall_time
+        self.lookups = Lookups()
         self._mock_now = mock_now
 
     def run(
@@ -54,35 +63,51 @@ class Sender:
         cancellation: Cancellation,
     ) -> JobOutcome:
         """Resolve and check ``url`` once, then POST the signed ``body`` to the checked address."""
+        at = self._mock_now()
+        started = time.monotonic()
+        policy = self.targets
+
+        def resolve(host: str, port: int) -> Sequence[str]:
+            return self.lookups.resolve(
+                policy.resolver,
+                host,
+                port,
+                started=started,
+                timeout=self.deliverer.timeout,
+                cancellation=cancellation,
+            )
+
         try:
-            target = self.targets.check(url)
+            target = policy.check(url, resolve=resolve)
         except TargetBlocked as exc:
             return JobOutcome(blocked=exc.reason)
         except TargetUnresolved as exc:
-            return JobOutcome(attempts=(self.error(trigger, str(exc)),))
+            return JobOutcome(attempts=(self.error(trigger, str(exc), at=at, started=started),))
         attempts: list[Attempt] = []
         for kind in (trigger, "duplicate"):
-            at = self._mock_now()
-            timestamp = int(time.time())
+            timestamp = int(self.wall_time())
             headers = self.signer.headers(webhook_id=webhook_id, timestamp=timestamp, body=body)
             result = self.deliverer.post(
-                target, headers=headers, body=body, cancellation=cancellation
+                target, headers=headers, body=body, cancellation=cancellation, started=started
             )
             attempts.append(_attempt(at, kind, timestamp, headers, result))
             if not (result.ok and self.duplicate) or cancellation.cancelled:
                 break
+            at, started = self._mock_now(), time.monotonic()
         return JobOutcome(attempts=tuple(attempts))
 
-    def error(self, trigger: str, error: str) -> Attempt:
-        """An attempt that ended before anything was sent."""
+    def error(
+        self, trigger: str, error: str, *, at: float | None = None, started: float | None = None
+    ) -> Attempt:
+        """An attempt that ended before anything was sent (begun at ``at``, mock time)."""
         return Attempt(
-            at=self._mock_now(),
+            at=self._mock_now() if at is None else at,
             trigger=trigger,
             webhook_timestamp=None,
             headers={},
             status_code=None,
             error=error,
-            duration_ms=0.0,
+            duration_ms=0.0 if started is None else round((time.monotonic() - started) * 1000, 3),
         )
 
 

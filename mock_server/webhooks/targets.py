@@ -167,13 +167,15 @@ class TargetPolicy:
 
     def __init__(self, *, allow: Iterable[str] = (LOOPBACK,), resolver: Resolver | None = None):
         self.allow = AllowList.parse(allow)
-        self._resolver: Resolver = resolver or system_resolver
+        self.resolver: Resolver = resolver or system_resolver
 
-    def check(self, url: str) -> Target:
+    def check(self, url: str, *, resolve: Resolver | None = None) -> Target:
         """The checked target of ``url``.
 
         Raises ``TargetBlocked`` (with the reason) when it must not be sent to, and
-        ``TargetUnresolved`` when its host name does not resolve now.
+        ``TargetUnresolved`` when its host name does not resolve now. ``resolve`` replaces the
+        policy's ``resolver`` for this call (the sender passes one bounded by the attempt's
+        deadline); it may raise ``TargetUnresolved`` itself.
         """
         scheme, host, port, host_header, path = self._parse(url)
         literal = _ip_literal(host)
@@ -181,7 +183,7 @@ class TargetPolicy:
             addresses = [literal]
         else:
             try:
-                answers = self._resolver(host, port)
+                answers = (resolve or self.resolver)(host, port)
             except (OSError, UnicodeError) as exc:
                 raise TargetUnresolved(f"cannot resolve {host}: {exc}") from None
             if not answers:

@@ -1,8 +1,11 @@
-"""Fixtures for the client tests: both clients behind one synchronous face, a respx router."""
+"""Fixtures for the client tests: both clients behind one synchronous face, a respx router, a live
+mock on 127.0.0.1."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -11,7 +14,20 @@ import respx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from client import AsyncMusicClient, MusicClient
-from tests.client.helpers import API_KEY, BASE_URL, BlockingAsyncClient, FakeTime, wsgi_handler
+from mock_server import MockConfig
+from mock_server.live import LiveServer
+from tests.client.helpers import (
+    API_KEY,
+    BASE_URL,
+    OTHER_KEY,
+    WEBHOOK_SECRET,
+    BlockingAsyncClient,
+    FakeTime,
+    LiveMock,
+    ReceiverHandler,
+    WebhookReceiver,
+    wsgi_handler,
+)
 
 ClientFactory = Callable[..., Any]
 
@@ -88,3 +104,52 @@ def router() -> respx.MockRouter:
 def music(make_client: ClientFactory, router: respx.MockRouter) -> Any:
     """A client (sync or async, see ``kind``) answered by ``router``."""
     return make_client(handler=router.handler)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """A real-clock mock on 127.0.0.1 whose tasks complete in 0.15 s, one per test process.
+
+    Shared, and reset for each test by ``live_mock``: a server per test costs time, and each
+    stop risks a race in ``LiveServer.stop``: the loop thread may run the closing thunk, which
+    closes waitress's trigger, before ``pull_trigger`` writes to it (EBADF, or a write to a
+    reused descriptor).
+    """
+    config = MockConfig(
+        api_keys=(API_KEY, OTHER_KEY),
+        created_seconds=0.05,
+        processing_seconds=0.1,
+        webhook_secrets=(WEBHOOK_SECRET,),
+    )
+    with LiveServer(config=config) as server:
+        yield server
+
+
+@pytest.fixture
+def live_mock(live_server: LiveServer) -> Iterator[LiveMock]:
+    """The shared live mock, reset: no tasks, rules, faults or journal from earlier tests."""
+    with httpx.Client(base_url=live_server.url) as control:
+        control.post("/_mock/reset").raise_for_status()
+        yield LiveMock(server=live_server, control=control)
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """An ``http.server`` webhook receiver on 127.0.0.1; stopped, its thread joined, after."""
+    receiver = WebhookReceiver(url="")
+
+    class Handler(ReceiverHandler):
+        pass
+
+    Handler.receiver = receiver
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.daemon_threads = False  # so that server_close() joins the request threads
+    thread = threading.Thread(target=server.serve_forever, name="webhook-receiver")
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -48,6 +48,12 @@ def no_requests(make_client: Any) -> Any:
         (lambda m: m.generate("x", 300), "between 10 and 240"),
         (lambda m: m.get(""), "task_id"),
         (lambda m: m.get("   "), "task_id"),
+        (lambda m: m.get("."), "dot segment"),
+        (lambda m: m.get(".."), "dot segment"),
+        (lambda m: m.get(" .. "), "dot segment"),
+        (lambda m: m.get(Task(task_id="..", status=TaskStatus.CREATED)), "dot segment"),
+        (lambda m: m.wait(".."), "dot segment"),
+        (lambda m: m.wait("."), "dot segment"),
         (lambda m: m.wait(TASK_ID, timeout=0), "timeout"),
         (lambda m: m.wait(TASK_ID, poll_interval=0), "poll_interval"),
         (lambda m: m.download("file:///etc/passwd", io.BytesIO()), "http"),
@@ -79,6 +85,38 @@ def test_the_limits_themselves_are_accepted(
 
 
 CLIENTS = [MusicClient, AsyncMusicClient]
+
+
+@pytest.mark.parametrize("client_type", CLIENTS)
+@pytest.mark.parametrize("task_id", [".", "..", " . "])
+def test_a_dot_segment_id_builds_no_request(client_type: type, task_id: str) -> None:
+    client = client_type(api_key=API_KEY, base_url="https://api.test")
+    with pytest.raises(InvalidArgumentError, match="dot segment"):
+        client._build_get_request(task_id)
+
+
+@pytest.mark.parametrize(
+    ("task_id", "segment"),
+    [
+        ("...", "..."),
+        (".hidden", ".hidden"),
+        ("a..b", "a..b"),
+        ("../x", "..%2Fx"),
+        ("./..", ".%2F.."),
+        ("%2E%2E", "%252E%252E"),
+    ],
+)
+def test_ids_with_dots_that_are_not_dot_segments_are_sent_as_one_segment(
+    make_client: Any, task_id: str, segment: str
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return task_response()
+
+    make_client(handler=handler).get(task_id)
+    assert [r.url.raw_path.decode() for r in seen] == [f"/v1/ai/music-generation/{segment}"]
 
 
 @pytest.mark.parametrize("client_type", CLIENTS)

@@ -12,8 +12,11 @@ import pytest
 import respx
 
 from client import (
+    ClientClosedError,
     InvalidArgumentError,
     InvalidResponseError,
+    MusicAPIError,
+    MusicClient,
     NotFoundError,
     Task,
     TaskFailedError,
@@ -283,3 +286,48 @@ def test_context_manager_closes_the_client(make_client: Any, router: respx.MockR
         assert music.get(TASK_ID).task_id == TASK_ID
     with pytest.raises(RuntimeError, match="closed"):
         music.get(TASK_ID)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.create("x", 30),
+        lambda m: m.get(TASK_ID),
+        lambda m: m.list(),
+        lambda m: m.wait(TASK_ID),
+        lambda m: m.generate("x", 30),
+        lambda m: m.download(RESULT_URL, io.BytesIO()),
+    ],
+    ids=["create", "get", "list", "wait", "generate", "download"],
+)
+def test_a_closed_client_raises_a_family_error_and_sends_nothing(
+    make_client: Any, router: respx.MockRouter, call: Any
+) -> None:
+    music = make_client(handler=router.handler)
+    music.close()
+    with pytest.raises(ClientClosedError, match="is closed") as caught:
+        call(music)
+    assert isinstance(caught.value, MusicAPIError)
+    assert isinstance(caught.value, RuntimeError)  # what httpx raised, for older callers
+    assert caught.value.request is not None
+    assert router.calls.call_count == 0
+
+
+def test_a_client_closed_while_a_retry_waits_stops_retrying(fake_time: FakeTime) -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(503, json={"message": "Service Unavailable"})
+
+    music = MusicClient(
+        api_key=API_KEY,
+        base_url="https://api.test",
+        transport=httpx.MockTransport(handler),
+        sleep=fake_time.sleep,
+        clock=fake_time.clock,
+    )
+    fake_time.on_sleep.append(lambda seconds: music.close())
+    with pytest.raises(ClientClosedError):
+        music.list()
+    assert len(sent) == 1

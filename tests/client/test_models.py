@@ -57,6 +57,44 @@ def test_what_is_not_a_task_is_refused_with_a_reason(payload: Any, reason: str) 
         Task.from_payload(payload)
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"data": TASK, "task_id": "x"},
+        {"data": TASK, "task_id": "x", "status": "FAILED", "generated": []},
+        {"data": TASK, "meta": {"request_id": "r1"}},
+        {**TASK, "data": {"note": "not a task"}},
+        {**TASK, "data": None},
+        {**TASK, "data": [1, 2]},
+    ],
+    ids=[
+        "envelope-stray-task_id",
+        "envelope-stray-task-fields",
+        "envelope-other-extras",
+        "unwrapped-object-data",
+        "unwrapped-null-data",
+        "unwrapped-list-data",
+    ],
+)
+def test_the_envelope_is_found_despite_extra_properties(payload: Any) -> None:
+    assert Task.from_payload(payload).to_dict() == TASK
+
+
+def test_a_task_shaped_data_wins_over_the_outer_object() -> None:
+    inner = {"task_id": "inner", "status": "CREATED"}
+    assert Task.from_payload({"data": inner, "task_id": "outer"}).task_id == "inner"
+    with pytest.raises(ValueError, match="expected a task object, got list"):
+        Task.from_payload({"data": [TASK]})
+
+
+def test_a_list_envelope_is_unwrapped_despite_extra_properties() -> None:
+    expected = Task.list_from_payload([TASK])
+    assert Task.list_from_payload({"data": [TASK], "task_id": "x"}) == expected
+    assert Task.list_from_payload({"data": [TASK], "task_id": "x", "status": "OK"}) == expected
+    with pytest.raises(ValueError, match="expected a list of tasks, got dict"):
+        Task.list_from_payload({"task_id": "x", "status": "CREATED"})
+
+
 def test_lists_parse_with_or_without_the_envelope() -> None:
     items = [{"task_id": "a", "status": "CREATED"}, TASK]
     assert Task.list_from_payload({"data": items}) == Task.list_from_payload(items)

@@ -153,6 +153,12 @@ def test_a_signed_body_that_is_not_a_task_is_rejected() -> None:
         verify_webhook(body, headers_for(signed(WHSEC, body=body)), WHSEC, now=NOW)
 
 
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 100_000], ids=["arrays", "objects"])
+def test_a_signed_body_nested_too_deeply_is_rejected_not_raised(body: str) -> None:
+    with pytest.raises(WebhookVerificationError, match="nested too deeply"):
+        verify_webhook(body, headers_for(signed(WHSEC, body=body)), WHSEC, now=NOW)
+
+
 @pytest.mark.parametrize("secrets", [[], "", "whsec_", "whsec_***"])
 def test_unusable_secrets_are_argument_errors(secrets: Any) -> None:
     with pytest.raises(InvalidArgumentError):

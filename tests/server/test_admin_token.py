@@ -10,8 +10,10 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mock_server import MockConfig
 from mock_server.cli import main
-from mock_server.cli.serve import build_config, is_loopback_host, serve
+from mock_server.cli.serve import build_config, serve
+from mock_server.live import LiveServer, is_loopback_host
 from tests.conftest import API_KEY
 
 PATH = "/v1/ai/music-generation"
@@ -88,6 +90,10 @@ def test_serve_refuses_a_non_loopback_host_without_a_token(host: str) -> None:
     assert result.exit_code == 2
     assert "--admin-token" in result.output
     assert "listening" not in result.output
+    # The command and LiveServer apply one rule, and say the same.
+    with pytest.raises(ValueError, match="admin token") as refused:
+        LiveServer(config=MockConfig(clock="manual"), host=host)
+    assert f"Error: {refused.value}" in result.output
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.1.2.3"])

@@ -1,4 +1,5 @@
-"""`freepik-mock serve`: flags, environment variables, and a real server on 127.0.0.1."""
+"""`freepik-mock serve`: flags become the config, and a real server on 127.0.0.1 (environment
+variables and refused values: test_cli_options.py)."""
 
 from __future__ import annotations
 
@@ -44,28 +45,6 @@ def test_flags_become_the_config() -> None:
     assert (config.created_seconds, config.processing_seconds) == (0.5, 2)
     assert config.seed == 3
     assert config.webhook_allow == ("127.0.0.1",)
-
-
-def test_every_flag_is_also_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FREEPIK_MOCK_API_KEY", "k1, k2")
-    monkeypatch.setenv("FREEPIK_MOCK_CLOCK", "manual")
-    monkeypatch.setenv("FREEPIK_MOCK_SPEED", "10")
-    monkeypatch.setenv("FREEPIK_MOCK_WEBHOOK_SECRET", "whsec_AAAA,plain-secret")
-    monkeypatch.setenv("FREEPIK_MOCK_REALISTIC", "true")
-    config = parse([])
-    assert config.api_keys == ("k1", "k2")
-    assert config.clock == "manual"
-    assert config.speed == 10
-    assert config.webhook_secrets == ("whsec_AAAA", "plain-secret")
-    assert config.realistic is True
-
-
-def test_bad_flags_are_usage_errors_not_tracebacks() -> None:
-    result = CliRunner().invoke(main, ["serve", "--clock", "sideways"])
-    assert result.exit_code == 2
-    assert "sideways" in result.output
-    result = CliRunner().invoke(main, ["serve", "--speed", "0"])
-    assert result.exit_code == 2
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mock_server import __version__
+from mock_server.web import get_state
 from tests.conftest import API_KEY
 
 PATH = "/v1/ai/music-generation"
@@ -129,3 +130,49 @@ def test_the_extended_spec_is_served(client: FlaskClient) -> None:
     paths = spec["paths"]
     assert set(paths["/v1/ai/music-generation"]) >= {"post", "get"}
     assert "get" in paths["/v1/ai/music-generation/{task-id}"]
+
+
+def test_advance_names_an_unknown_field(client: FlaskClient) -> None:
+    response = client.post("/_mock/clock/advance", json={"seconds": 1, "secs": 5})
+    assert response.status_code == 400
+    assert "secs" in response.get_json()["message"]
+    assert client.get("/_mock/clock").get_json()["elapsed_seconds"] == 0
+
+
+def test_mock_time_stops_at_a_century_with_a_clear_400_and_keeps_answering(
+    client: FlaskClient,
+) -> None:
+    task_id = new_task(client)
+    year = 365 * 24 * 3600
+    assert client.post("/_mock/clock/advance", json={"seconds": 99 * year}).status_code == 200
+    statuses = [
+        client.post("/_mock/clock/advance", json={"seconds": 3153600000}).status_code
+        for _ in range(80)
+    ]
+    assert set(statuses) == {400}
+    refused = client.post("/_mock/clock/advance", json={"seconds": 2 * year})
+    assert "100 years" in refused.get_json()["message"]
+    assert client.post("/_mock/clock/advance", json={"seconds": year}).status_code == 200
+    clock = client.get("/_mock/clock")
+    assert clock.status_code == 200
+    assert clock.get_json()["elapsed_seconds"] == 100 * year
+    assert client.get("/_mock/tasks").status_code == 200
+    assert client.get(f"/_mock/tasks/{task_id}").get_json()["status"] == "COMPLETED"
+    assert client.post("/_mock/reset").get_json()["clock"]["elapsed_seconds"] == 0
+
+
+def test_advance_says_so_when_webhook_attempts_stalled(app: Flask, client: FlaskClient) -> None:
+    outbox = get_state(app).webhooks
+    assert outbox is not None
+
+    def stalled_outbox() -> bool:
+        # What the outbox does when its attempts make no progress for too long.
+        outbox.stalls += 1
+        return False
+
+    get_state(app).engine.add_idle_waiter(stalled_outbox)
+    response = client.post("/_mock/clock/advance", json={"seconds": 3})
+    assert response.status_code == 503
+    body = response.get_json()
+    assert "not every due attempt was made" in body["message"]
+    assert body["clock"]["elapsed_seconds"] == 3

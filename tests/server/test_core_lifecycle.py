@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC
 
 import pytest
 
@@ -229,3 +230,42 @@ def test_the_manual_clock_moves_only_when_told() -> None:
     clock.advance(1.25)
     assert clock.now() == 1.25
     assert clock.wall_time(1.25) > clock.wall_time(0)
+
+
+@pytest.mark.parametrize("outcome", [TaskStatus.FAILED, TaskStatus.COMPLETED])
+def test_a_reader_never_sees_the_old_outcome_while_a_forced_change_is_written(
+    engine: MockEngine, outcome: TaskStatus
+) -> None:
+    """Readers take no lock: after each field ``finish_now`` writes, what would one see?"""
+    task = create(engine)
+    if outcome is TaskStatus.COMPLETED:
+        task.outcome = TaskStatus.FAILED  # a scenario had decided FAILED; forcing COMPLETED
+    seen: list[TaskStatus] = []
+
+    class Watched(Task):
+        def __setattr__(self, name: str, value: object) -> None:
+            super().__setattr__(name, value)
+            seen.append(self.status_at(engine.clock.now()))
+
+    task.__class__ = Watched
+    engine.finish_now(task.task_id, outcome=outcome)
+    assert seen[-1] is outcome
+    assert set(seen) <= {TaskStatus.CREATED, TaskStatus.IN_PROGRESS, outcome}
+
+
+def test_mock_time_is_bounded_to_a_century_in_all(engine: MockEngine) -> None:
+    century = 100 * 365 * 24 * 3600
+    engine.advance(century - 10)
+    with pytest.raises(ControlInputError, match="100 years"):
+        engine.advance(11)
+    engine.advance(10)
+    assert engine.clock.now() == century
+    with pytest.raises(ControlInputError):
+        engine.advance(0.5)
+
+
+@pytest.mark.parametrize("at", [1e12, 1e300, float("inf")])
+def test_wall_time_stops_at_the_end_of_the_calendar_instead_of_raising(at: float) -> None:
+    for clock in (ManualClock(), RealClock()):
+        shown = clock.wall_time(at)
+        assert (shown.year, shown.tzinfo) == (9999, UTC)

@@ -317,6 +317,50 @@ def test_bad_faults_are_400_with_a_clear_message(
     assert client.get("/_mock/faults").get_json() == {"data": []}
 
 
+def test_a_string_body_that_utf8_cannot_carry_is_refused_before_it_is_stored(
+    client: FlaskClient,
+) -> None:
+    text = '{"status": 500, "body": "broken \\ud800 page"}'
+    response = client.post("/_mock/faults", data=text, content_type="application/json")
+    assert response.status_code == 400
+    assert "lone surrogate" in response.get_json()["message"]
+    assert client.get("/_mock/faults").get_json() == {"data": []}
+    answer = client.get(PATH, headers=AUTH)
+    assert (answer.status_code, answer.get_json()) == (200, {"data": []})
+    (entry,) = journal(client)
+    assert (entry["path"], entry["status"], entry["fault"]) == (PATH, 200, None)
+
+
+def test_a_json_body_with_a_lone_surrogate_is_injected_as_valid_json(
+    client: FlaskClient,
+) -> None:
+    text = '{"status": 500, "body": {"message": "broken \\ud800"}}'
+    response = client.post("/_mock/faults", data=text, content_type="application/json")
+    assert response.status_code == 201
+    answer = client.get(PATH, headers=AUTH)
+    assert answer.status_code == 500
+    assert answer.get_json() == {"message": "broken \ud800"}
+    assert journal(client)[0]["status"] == 500
+
+
+def test_a_refused_fault_uses_up_no_id(client: FlaskClient) -> None:
+    assert client.post("/_mock/faults", json={"status": 200}).status_code == 400
+    assert add_fault(client, {"status": 503})["id"] == "flt_1"
+
+
+def test_a_stored_fault_that_cannot_be_answered_still_gets_a_vendor_500_and_an_entry(
+    client: FlaskClient, app: Flask
+) -> None:
+    add_fault(client, {"status": 503, "body": {"detail": "x"}})
+    (rule,) = get_state(app).faults.list()
+    rule.body = {"not", "json"}  # what parse_fault refuses, slipped in behind its back
+    answer = client.get(PATH, headers=AUTH)
+    assert (answer.status_code, answer.get_json()) == (500, {"message": "Internal Server Error"})
+    assert [(e["status"], e["fault"]) for e in journal(client)] == [(500, rule.rule_id)]
+    (error,) = get_state(app).take_unexpected()
+    assert error.startswith(f"GET {PATH}")
+
+
 # -- against the reference client's retry logic --------------------------------------------------
 def music_client(app: Flask, sleeps: list[float], *, max_retries: int = 3) -> MusicClient:
     return MusicClient(

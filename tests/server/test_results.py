@@ -85,3 +85,49 @@ def test_public_url_sets_the_base_of_result_urls(make_app: Any) -> None:
     assert url.startswith("https://mock.example.test:9000/results/")
     path = url.removeprefix("https://mock.example.test:9000")
     assert client.get(path).status_code == 200
+
+
+def test_after_a_seeded_reset_the_same_url_is_not_answered_from_an_old_cache(
+    make_app: Any,
+) -> None:
+    client = make_app(seed=3).test_client()
+    url = completed_task(client, prompt="upbeat funk", length=12)
+    first = client.get(url)
+    assert "immutable" not in first.headers["Cache-Control"]
+    client.post("/_mock/reset")
+    assert completed_task(client, prompt="dark drone", length=12) == url  # the seeded id again
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert again.data != first.data
+    assert again.headers["ETag"] != first.headers["ETag"]
+
+
+def test_an_unchanged_file_is_still_revalidated_with_304(client: FlaskClient) -> None:
+    url = completed_task(client)
+    first = client.get(url)
+    assert "no-cache" in first.headers["Cache-Control"]
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert (again.status_code, again.data) == (304, b"")
+
+
+@pytest.mark.parametrize(
+    "header", ["garbage", "bytes=5-2", "items=0-9", "bytes=0-9,20-29", "bytes=0-0,-1"]
+)
+def test_a_range_that_cannot_be_parsed_or_has_many_parts_gets_the_whole_file(
+    client: FlaskClient, header: str
+) -> None:
+    url = completed_task(client)
+    full = client.get(url).data
+    response = client.get(url, headers={"Range": header})
+    assert response.status_code == 200
+    assert response.data == full
+    assert "Content-Range" not in response.headers
+
+
+def test_a_valid_range_past_the_end_is_a_416_saying_the_length(client: FlaskClient) -> None:
+    url = completed_task(client)
+    length = len(client.get(url).data)
+    response = client.get(url, headers={"Range": f"bytes={length + 10}-"})
+    assert response.status_code == 416
+    assert response.headers["Content-Range"] == f"bytes */{length}"
+    assert response.get_json()["message"]

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from mock_server import MockConfig, close_app, create_app
 from mock_server.cli import main
 from mock_server.cli.serve import build_config, serve
+from mock_server.web import get_state
 from tests.conftest import API_KEY, OTHER_KEY
 
 PATH = "/v1/ai/music-generation"
@@ -195,6 +196,9 @@ def test_reset_forgets_posted_rules(client: FlaskClient) -> None:
     [
         ({"outcome": "MAYBE"}, "outcome"),
         ({"outcome": "FAILED", "colour": "red"}, "colour"),
+        ({"id": "my-rule", "outcome": "FAILED"}, "id"),
+        ({"match": {"prompt_regex": "a" * 1001}, "outcome": "FAILED"}, "at most 1000"),
+        ({"match": {"prompt_regex": "a{99999999999}"}}, "regex"),
         ({"match": {"prompt": "x"}}, "prompt"),
         ({"match": "jazz"}, "match"),
         ({"match": {"prompt_contains": 3}}, "prompt_contains"),
@@ -213,6 +217,34 @@ def test_bad_rules_are_400_with_a_clear_message(client: FlaskClient, body: Any, 
     assert response.status_code == 400
     assert words in response.get_json()["message"]
     assert client.get("/_mock/scenarios").get_json() == {"data": []}
+
+
+def test_a_refused_rule_uses_up_no_id(client: FlaskClient) -> None:
+    assert client.post("/_mock/scenarios", json={"outcome": "MAYBE"}).status_code == 400
+    assert add_rule(client, {"outcome": "FAILED"})["id"] == "scn_1"
+
+
+def test_a_regex_runs_without_holding_the_rules(client: FlaskClient, app: Flask) -> None:
+    """While a (maybe catastrophic) regex runs, other creates and the control API go on."""
+    book = get_state(app).engine.scenarios
+    rule = book.add({"match": {"prompt_regex": "slow"}, "outcome": "FAILED"})
+    seen_while_matching: list[list[str]] = []
+
+    class Pattern:
+        pattern = "slow"
+
+        def search(self, prompt: str) -> bool:
+            # A lock held here would make these calls wait for the regex to finish.
+            free = book._lock.acquire(blocking=False)
+            if free:
+                book._lock.release()
+                seen_while_matching.append([r.rule_id for r in book.list()])
+            return "slow" in prompt
+
+    rule.prompt_regex = Pattern()  # type: ignore[assignment]
+    task_id = new_task(client, "slow jazz")
+    assert seen_while_matching == [[rule.rule_id]]
+    assert client.get(f"/_mock/tasks/{task_id}").get_json()["scenario_id"] == rule.rule_id
 
 
 def test_a_body_that_is_not_json_is_400(client: FlaskClient) -> None:

@@ -149,10 +149,12 @@ def test_no_bytes_at_all_produce_a_server_error(client: FlaskClient, body: bytes
     assert response.get_json(force=True)
 
 
+#: Any JSON string, lone surrogates included (JSON's \uXXXX escapes can spell them).
+any_text = st.text(st.characters(exclude_categories=()), max_size=20)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats() | any_text,
     lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        st.lists(children, max_size=4) | st.dictionaries(any_text, children, max_size=4)
     ),
     max_leaves=10,
 )
@@ -171,6 +173,9 @@ def test_no_json_value_produces_a_server_error(client: FlaskClient, extra: dict[
         headers={**AUTH, "Content-Type": "application/json"},
     )
     assert response.status_code in (200, 400)
+    # Nor later, where the request or its task is shown again.
+    for route in ("/_mock/requests", "/_mock/tasks", PATH):
+        assert client.get(route, headers=AUTH).status_code == 200
 
 
 UNKNOWN_IDS = ["6a1f0d0e-8a44-4b1e-9c67-3f1f5d2b7c10", "not-a-uuid", "a/b", "%00", "x" * 500]

@@ -12,11 +12,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from contract_tests.receiver import GARBAGE, HANG, RESET, Reply, WebhookReceiver
 from mock_server import MockConfig
 from mock_server.live import LiveServer
 from mock_server.web import close_app, get_state
 from mock_server.webhooks import TargetPolicy
-from tests.receiver import GARBAGE, HANG, RESET, Reply, WebhookReceiver
 
 PATH = "/v1/ai/music-generation"
 AUTH = {"x-freepik-api-key": "webhook-test-key"}
@@ -171,6 +171,52 @@ def test_a_failing_receiver_gets_retries_with_the_same_webhook_id_and_order_is_k
     assert created["next_attempt_at"] is None
 
 
+def test_every_attempt_shows_when_the_retry_after_it_was_scheduled(
+    make_app: Callable[..., Flask], receiver: WebhookReceiver
+) -> None:
+    client = make_app(seed=3, webhook_on_created=False).test_client()
+    receiver.script(500, Reply(503, headers={"Retry-After": "30"}), 200)
+    task_id = create(client, receiver.url)
+    advance(client, 1)
+    message = log(client, task_id)[0]
+    (first,) = message["attempts"]
+    # 1 s backoff, plus up to 20 % jitter, after the attempt (the message shows the same).
+    assert 1.0 <= first["next_attempt_elapsed_seconds"] - first["elapsed_seconds"] <= 1.2
+    assert first["next_attempt_at"] == message["next_attempt_at"]
+    advance(client, 1.2)
+    message = log(client, task_id)[0]
+    second = message["attempts"][1]
+    assert second["next_attempt_elapsed_seconds"] == second["elapsed_seconds"] + 30  # Retry-After
+    assert second["next_attempt_at"] == message["next_attempt_at"]
+    advance(client, 30)
+    message = log(client, task_id)[0]
+    assert message["state"] == "delivered"
+    assert message["next_attempt_at"] is None
+    attempts = message["attempts"]
+    assert [a["status_code"] for a in attempts] == [500, 503, 200]
+    # Earlier attempts keep the retry they led to; the one that delivered has none.
+    assert attempts[:2] == [first, second]
+    assert attempts[2]["next_attempt_at"] is None
+    assert attempts[2]["next_attempt_elapsed_seconds"] is None
+
+
+def test_an_attempt_that_ends_a_message_has_no_next_attempt(
+    make_app: Callable[..., Flask], receiver: WebhookReceiver
+) -> None:
+    client = make_app(webhook_max_retries=1, webhook_on_created=False).test_client()
+    receiver.script(410, 500, 500)
+    task_id = create(client, receiver.url)
+    advance(client, 1000)
+    advance(client, 1000)
+    in_progress, completed = log(client, task_id)
+    assert in_progress["state"] == "failed"
+    assert [a["next_attempt_at"] for a in in_progress["attempts"]] == [None]  # 410: given up
+    assert completed["state"] == "failed"
+    retried, last = completed["attempts"]
+    assert retried["next_attempt_at"] is not None
+    assert last["next_attempt_at"] is None  # the retries ran out
+
+
 def test_retries_give_up_after_the_configured_number(
     make_app: Callable[..., Flask], receiver: WebhookReceiver
 ) -> None:
@@ -289,6 +335,48 @@ def test_a_hanging_receiver_delays_neither_the_api_nor_other_receivers() -> None
 
 
 # -- chaos, reset, shutdown, names ---------------------------------------------------------------
+def deliver_one_task(client: FlaskClient, receiver: WebhookReceiver) -> list[str]:
+    """Run one task to the end; the webhook-ids its receiver got, in order."""
+    already = len(receiver.deliveries)
+    create(client, receiver.url)
+    advance(client, 5)
+    return [d.headers["webhook-id"] for d in receiver.deliveries[already:]]
+
+
+def test_webhook_ids_repeat_under_a_seed_but_never_come_back_after_a_reset(
+    make_app: Callable[..., Flask], receiver: WebhookReceiver
+) -> None:
+    first = make_app(seed=11).test_client()
+    before = deliver_one_task(first, receiver)
+    assert first.post("/_mock/reset").status_code == 200
+    after = deliver_one_task(first, receiver)
+    assert len(before) == len(after) == 3
+    # A receiver that drops webhook-ids it has seen must not drop the new run's messages.
+    assert set(before).isdisjoint(after)
+    # The same seed and history give the same ids, before and after a reset.
+    second = make_app(seed=11).test_client()
+    assert deliver_one_task(second, receiver) == before
+    assert second.post("/_mock/reset").status_code == 200
+    assert deliver_one_task(second, receiver) == after
+    assert deliver_one_task(make_app(seed=12).test_client(), receiver) != before
+
+
+def test_ad_hoc_task_ids_restart_with_the_seed_on_reset_like_task_ids(
+    make_app: Callable[..., Flask], receiver: WebhookReceiver
+) -> None:
+    client = make_app(seed=11).test_client()
+
+    def send() -> tuple[str, str]:
+        message = client.post("/_mock/webhooks/send", json={"url": receiver.url}).get_json()
+        return message["task_id"], message["webhook_id"]
+
+    task_before, id_before = send()
+    assert client.post("/_mock/reset").status_code == 200
+    task_after, id_after = send()
+    assert task_after == task_before
+    assert id_after != id_before
+
+
 def test_chaos_duplicate_sends_every_message_twice_with_the_same_id(
     make_app: Callable[..., Flask], receiver: WebhookReceiver
 ) -> None:
@@ -330,16 +418,16 @@ def test_reset_forgets_pending_deliveries(
 def test_closing_the_app_stops_every_delivery_thread_even_mid_attempt(
     make_app: Callable[..., Flask], receiver: WebhookReceiver
 ) -> None:
+    before = set(threading.enumerate())  # other tests' servers may share this process
     app = make_app(webhook_timeout=60)
     receiver.script(HANG)
     create(app.test_client(), receiver.url)
     receiver.wait_until(lambda: receiver.hanging == 1)
     close_app(app)
-    names = [thread.name for thread in threading.enumerate()]
     assert not [
-        name
-        for name in names
-        if name.startswith(("freepik-mock-webhook", "freepik-mock-scheduler"))
+        thread.name
+        for thread in set(threading.enumerate()) - before
+        if thread.name.startswith("freepik-mock")
     ]
 
 

@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from contract_tests.receiver import Delivery, WebhookReceiver
 from mock_server import MockConfig
 from mock_server.core import DEFAULT_WEBHOOK_SECRET
 from mock_server.webhooks import Signer, signing_key
-from tests.receiver import Delivery, WebhookReceiver
 
 WHSEC = "whsec_" + base64.b64encode(b"a 24-byte test secret!!!").decode()
 RAW = "vendor-style-raw-secret-123"

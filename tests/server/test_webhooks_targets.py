@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
+from contract_tests.loopback import LoopbackGuard
+from contract_tests.receiver import WebhookReceiver
 from mock_server.web import get_state
 from mock_server.webhooks import AllowList, TargetBlocked, TargetPolicy, TargetUnresolved
-from tests.receiver import LoopbackGuard, WebhookReceiver
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A real webhook receiver on 127.0.0.1 for tests, and a guard that keeps tests on loopback.
+"""A real webhook receiver on 127.0.0.1: it records deliveries, answers from a script, verifies.
 
 ``WebhookReceiver`` is a small threaded HTTP server that records every request and answers from
 a script: status codes, ``Reply(...)`` (status, headers, body), or one of ``HANG`` (hold the
@@ -11,31 +11,32 @@ stopped, and its threads joined, by the test that started it::
         ...  # point a task's webhook_url at receiver.url
         first, second = receiver.wait_for(2)
 
-``LoopbackGuard`` makes any outgoing connection to a non-loopback address fail (and records it),
-so that a bug can never send a test's traffic off this machine.
+Given the mock's webhook ``secrets``, it checks each delivery's signature on arrival with the
+reference client's ``verify_webhook``; ``Delivery.event`` is then the verified event and
+``unverified`` lists the deliveries that failed, with the reason.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import socket
 import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+
+from client import MusicAPIError, WebhookEvent, verify_webhook
 
 __all__ = [
     "GARBAGE",
     "HANG",
     "RESET",
     "Delivery",
-    "LoopbackGuard",
     "Reply",
     "WebhookReceiver",
 ]
@@ -67,10 +68,33 @@ class Delivery:
     headers: Mapping[str, str]
     body: bytes
     action: str
+    #: The verified event, when the receiver was given secrets and the signature matched.
+    event: WebhookEvent | None = None
+    #: Why verification failed ("" when it passed or no secrets were given).
+    verification_error: str = ""
 
     def json(self) -> Any:
         """The body, parsed."""
         return json.loads(self.body)
+
+    @property
+    def status(self) -> str | None:
+        """The task status the delivery announces, or None when the body is not such a message."""
+        return _field(self.body, "status")
+
+    @property
+    def task_id(self) -> str | None:
+        """The task the delivery is about, or None when the body is not such a message."""
+        return _field(self.body, "task_id")
+
+
+def _field(body: bytes, name: str) -> str | None:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    found = value.get(name) if isinstance(value, dict) else None
+    return found if isinstance(found, str) else None
 
 
 class _Server(ThreadingHTTPServer):
@@ -91,13 +115,17 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         receiver = self.server.receiver
         action = receiver._next_action()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        event, error = receiver._verify(body, headers)
         receiver._record(
             Delivery(
                 method=self.command,
                 path=self.path,
-                headers={k.lower(): v for k, v in self.headers.items()},
+                headers=headers,
                 body=body,
                 action=action if isinstance(action, str) else "reply",
+                event=event,
+                verification_error=error,
             )
         )
         self.close_connection = True
@@ -133,11 +161,23 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class WebhookReceiver:
-    """Records requests on ``http://127.0.0.1:<port>``; answers ``default`` once the script ends."""
+    """Records requests on ``http://127.0.0.1:<port>``; answers ``default`` once the script ends.
 
-    def __init__(self, *, default: Action = 200, hang_limit: float = 30.0) -> None:
+    With ``secrets`` (the mock's webhook secrets), every delivery's signature is verified.
+    """
+
+    def __init__(
+        self,
+        *,
+        default: Action = 200,
+        hang_limit: float = 30.0,
+        secrets: Iterable[str] = (),
+        tolerance: float = 300.0,
+    ) -> None:
         self.default = default
         self.hang_limit = hang_limit
+        self.secrets = tuple(secrets)
+        self.tolerance = tolerance
         self._cond = threading.Condition()
         self._script: deque[Action] = deque()
         self._deliveries: list[Delivery] = []
@@ -180,15 +220,46 @@ class WebhookReceiver:
         with self._cond:
             return self._hanging
 
-    def wait_for(self, count: int, *, timeout: float = 10.0) -> list[Delivery]:
-        """Wait until ``count`` requests arrived; AssertionError (showing them) if they do not."""
+    @property
+    def unverified(self) -> list[Delivery]:
+        """The deliveries whose signature did not verify (always empty without secrets)."""
+        return [d for d in self.deliveries if d.verification_error]
+
+    def wait_for(
+        self,
+        count: int = 1,
+        *,
+        status: str | None = None,
+        task_id: str | None = None,
+        timeout: float = 10.0,
+    ) -> list[Delivery]:
+        """Wait until ``count`` deliveries (of that ``status`` / ``task_id``, when given) arrived.
+
+        Returns every matching delivery so far, in arrival order; raises AssertionError, showing
+        what did arrive, when they do not come within ``timeout`` seconds.
+        """
+
+        def matching() -> list[Delivery]:
+            return [
+                d
+                for d in self._deliveries
+                if (status is None or d.status == status)
+                and (task_id is None or d.task_id == task_id)
+            ]
+
         with self._cond:
-            if not self._cond.wait_for(lambda: len(self._deliveries) >= count, timeout=timeout):
+            if not self._cond.wait_for(lambda: len(matching()) >= count, timeout=timeout):
+                wanted = ", ".join(
+                    f"{name}={value}"
+                    for name, value in (("status", status), ("task_id", task_id))
+                    if value is not None
+                )
                 raise AssertionError(
-                    f"expected {count} deliveries, got {len(self._deliveries)}: "
+                    f"expected {count} deliveries{f' with {wanted}' if wanted else ''} within "
+                    f"{timeout} s, got {len(matching())}; all so far: "
                     f"{[d.body for d in self._deliveries]}"
                 )
-            return list(self._deliveries)
+            return matching()
 
     def wait_until(self, predicate: Callable[[], bool], *, timeout: float = 10.0) -> None:
         """Wait until ``predicate()`` holds (checked whenever something happens)."""
@@ -234,6 +305,14 @@ class WebhookReceiver:
         self.stop()
 
     # -- for the handler ---------------------------------------------------------------------------
+    def _verify(self, body: bytes, headers: Mapping[str, str]) -> tuple[WebhookEvent | None, str]:
+        if not self.secrets:
+            return None, ""
+        try:
+            return verify_webhook(body, headers, self.secrets, tolerance=self.tolerance), ""
+        except MusicAPIError as exc:
+            return None, str(exc) or type(exc).__name__
+
     def _next_action(self) -> Action:
         with self._cond:
             return self._script.popleft() if self._script else self.default
@@ -251,52 +330,3 @@ class WebhookReceiver:
         with self._cond:
             self._hanging -= 1
             self._cond.notify_all()
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
-
-
-class LoopbackGuard:
-    """While active, connecting to a non-loopback address raises and is recorded in ``refused``.
-
-    It patches ``socket.socket.connect``/``connect_ex`` process-wide; use it as a context manager.
-    """
-
-    def __init__(self) -> None:
-        self.refused: list[Any] = []
-        self._saved: list[tuple[str, Any]] = []
-
-    def _wrap(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        guard = self
-
-        def connect(sock: socket.socket, address: Any) -> Any:
-            if isinstance(address, tuple) and not _is_loopback(str(address[0])):
-                guard.refused.append(address)
-                raise OSError(f"test guard: refusing to connect to non-loopback {address[0]}")
-            return original(sock, address)
-
-        return connect
-
-    def __enter__(self) -> LoopbackGuard:
-        for name in ("connect", "connect_ex"):
-            original = getattr(socket.socket, name)
-            self._saved.append((name, original))
-            setattr(socket.socket, name, self._wrap(original))
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        for name, original in self._saved:
-            setattr(socket.socket, name, original)
-        self._saved.clear()

@@ -1,0 +1,308 @@
+"""openapi-core's side of validation: the request and response shapes it reads, and its errors
+worded for people in the vendor's style ("Parameter 'page' must be greater than 0").
+
+Importing this module imports openapi-core and jsonschema, which takes a few hundred milliseconds;
+:class:`~mock_server.spec.RequestValidator` therefore imports it only when first used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from jsonschema.exceptions import ValidationError as SchemaError  # type: ignore[import-untyped]
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.deserializing.media_types.exceptions import MediaTypeDeserializeError
+from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+from openapi_core.templating.paths.exceptions import PathError
+from openapi_core.validation.request.exceptions import (
+    MissingRequestBodyError,
+    MissingRequiredParameter,
+    ParameterValidationError,
+    RequestBodyValidationError,
+)
+from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.http import parse_options_header
+
+from ..core.errors import InvalidParam
+
+__all__ = ["SpecChecker", "describe_error", "openapi_config"]
+
+#: Where a request or response is said to come from; only the path part matters (servers are "/").
+_HOST_URL = "http://mock.invalid"
+_BODY = "body"
+_MAX_REASON = 300
+_ARTICLES = {"integer": "an integer", "object": "a JSON object", "array": "an array"}
+_FORMAT_NAMES = {"uri": "URI", "uuid": "UUID", "date-time": "date-time (RFC 3339)"}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _strict_json(value: bytes, **_parameters: str) -> Any:
+    # Python's json accepts NaN and Infinity, which are not JSON (RFC 8259); the vendor's
+    # servers would not parse them either.
+    return json.loads(value, parse_constant=_reject_constant)
+
+
+def _is_uri(value: Any) -> bool:
+    # openapi-core's format checker has no `uri` check of its own: RFC 3986, absolute URI.
+    return not isinstance(value, str) or bool(validate_rfc3986(value, rule="URI"))
+
+
+def openapi_config(**options: Any) -> Config:
+    """openapi-core's configuration for this spec: ``uri`` checked, JSON parsed strictly.
+
+    Shared by the mock's validation and the client contract suite, so both read the spec alike.
+    """
+    return Config(
+        extra_format_validators={"uri": _is_uri},
+        extra_media_type_deserializers={
+            "application/json": _strict_json,
+            "application/problem+json": _strict_json,
+        },
+        **options,
+    )
+
+
+@dataclass(kw_only=True)
+class _Request:
+    """One HTTP request in the shape openapi-core's ``Request`` protocol reads."""
+
+    method: str
+    path: str
+    parameters: RequestParameters
+    body: bytes | None
+    content_type: str
+    host_url: str = _HOST_URL
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Response:
+    """One HTTP response in the shape openapi-core's ``Response`` protocol reads."""
+
+    status_code: int
+    content_type: str
+    headers: Headers
+    data: bytes | None = field(default=None)
+
+
+def _mimetype(content_type: str | None) -> str:
+    """The bare, lower-case media type; openapi-core's own parser breaks on odd parameters."""
+    if not content_type:
+        return ""
+    mimetype, _options = parse_options_header(content_type)
+    return mimetype.lower()
+
+
+def _request(
+    *, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes, mimetype: str
+) -> _Request:
+    parameters = RequestParameters(
+        query=ImmutableMultiDict(parse_qsl(query, keep_blank_values=True)),
+        header=Headers(list(headers.items())),
+        cookie=ImmutableMultiDict(),
+        path={},
+    )
+    return _Request(
+        method=method.lower(), path=path, parameters=parameters, body=body, content_type=mimetype
+    )
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 3] + "..."
+
+
+def _field(path: Iterable[Any]) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def _label(name: str) -> str:
+    return "Request body" if name == _BODY else f"Parameter '{name}'"
+
+
+def _schema_reason(error: SchemaError, name: str) -> str:
+    """A sentence for one jsonschema error about ``name``, keyed on the failing keyword."""
+    keyword, limit, label = error.validator, error.validator_value, _label(name)
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if keyword == "type":
+        kinds = limit if isinstance(limit, list) else [limit]
+        return f"{label} must be " + " or ".join(_ARTICLES.get(k, f"a {k}") for k in kinds)
+    if keyword == "minimum":
+        bound = "greater than" if schema.get("exclusiveMinimum") is True else "at least"
+        return f"{label} must be {bound} {limit}"
+    if keyword == "maximum":
+        bound = "less than" if schema.get("exclusiveMaximum") is True else "at most"
+        return f"{label} must be {bound} {limit}"
+    if keyword == "maxLength":
+        return f"{label} must be at most {limit} characters long"
+    if keyword == "minLength":
+        return f"{label} must be at least {limit} characters long"
+    if keyword == "format":
+        return f"{label} must be a valid {_FORMAT_NAMES.get(str(limit), str(limit))}"
+    if keyword == "enum" and isinstance(limit, list):
+        return f"{label} must be one of: " + ", ".join(str(v) for v in limit)
+    if keyword == "pattern":
+        return f"{label} must match the pattern {limit}"
+    return _clip(f"{label} is not valid: {error.message}")
+
+
+def _schema_problems(errors: Iterable[Any], *, prefix: tuple[str, ...]) -> Iterator[InvalidParam]:
+    for error in errors:
+        if not isinstance(error, SchemaError):
+            yield InvalidParam(name=_field(prefix) or _BODY, reason=_clip(describe_error(error)))
+            continue
+        location = (*prefix, *error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, Mapping):
+            for missing in error.validator_value:
+                if missing not in error.instance:
+                    yield InvalidParam(
+                        name=_field((*location, missing)),
+                        reason=f"{_label(_field((*location, missing)))} is required",
+                    )
+            continue
+        name = _field(location) or _BODY
+        yield InvalidParam(name=name, reason=_schema_reason(error, name))
+
+
+def _body_problems(error: RequestBodyValidationError, mimetype: str) -> Iterator[InvalidParam]:
+    cause = error.__cause__
+    if isinstance(error, MissingRequestBodyError):
+        yield InvalidParam(name=_BODY, reason="Request body is required (a JSON object)")
+    elif isinstance(cause, MediaTypeNotFound):
+        expected = " or ".join(cause.availableMimetypes)
+        got = f", not {mimetype}" if mimetype else " (no Content-Type header was sent)"
+        yield InvalidParam(name=_BODY, reason=f"Content-Type must be {expected}{got}")
+    elif isinstance(cause, MediaTypeDeserializeError):
+        yield InvalidParam(name=_BODY, reason="Request body is not valid JSON")
+    elif isinstance(cause, InvalidSchemaValue):
+        yield from _schema_problems(cause.schema_errors, prefix=())
+    else:
+        yield InvalidParam(name=_BODY, reason="Request body is not valid")
+
+
+def _problems(errors: Iterable[Exception], mimetype: str) -> Iterator[InvalidParam]:
+    for error in errors:
+        if isinstance(error, PathError):
+            # Not an operation of the spec (e.g. /_mock/*): routing is the server's business.
+            return
+        if isinstance(error, RequestBodyValidationError):
+            yield from _body_problems(error, mimetype)
+        elif isinstance(error, MissingRequiredParameter):
+            yield InvalidParam(name=error.name, reason=f"{_label(error.name)} is required")
+        elif isinstance(error, ParameterValidationError):
+            cause = error.__cause__
+            if isinstance(cause, InvalidSchemaValue):
+                yield from _schema_problems(cause.schema_errors, prefix=(error.name,))
+            else:
+                yield InvalidParam(name=error.name, reason=f"{_label(error.name)} is not valid")
+        else:
+            yield InvalidParam(name=_BODY, reason=_clip(describe_error(error)))
+
+
+def describe_error(error: BaseException) -> str:
+    """``str(error)``, which for some openapi-core errors itself fails on undecodable bytes."""
+    try:
+        text = str(error)
+    except Exception:
+        text = ""
+    return text or type(error).__name__
+
+
+def _unique(problems: Iterable[InvalidParam]) -> list[InvalidParam]:
+    return list(dict.fromkeys(problems))
+
+
+class SpecChecker:
+    """openapi-core's ``OpenAPI`` for one prepared spec, answering in :class:`InvalidParam` terms.
+
+    ``check_spec=False`` skips checking that ``spec`` is valid OpenAPI (for the shipped spec,
+    which a test checks; the check costs more than the rest of the preparation).
+    """
+
+    def __init__(self, spec: Mapping[str, Any], *, check_spec: bool = True) -> None:
+        extra: dict[str, Any] = {} if check_spec else {"spec_validator_cls": None}
+        self._openapi = OpenAPI.from_dict(
+            dict(spec),
+            config=openapi_config(**extra),
+        )
+
+    def request_problems(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        content_type: str | None,
+    ) -> list[InvalidParam]:
+        """See :meth:`mock_server.spec.RequestValidator.validate` (never raises)."""
+        mimetype = ""
+        try:
+            mimetype = _mimetype(content_type)
+            request = _request(
+                method=method, path=path, query=query, headers=headers, body=body, mimetype=mimetype
+            )
+            return _unique(_problems(self._openapi.iter_request_errors(request), mimetype))
+        except RecursionError:
+            return [InvalidParam(name=_BODY, reason="Request body is nested too deeply")]
+        except Exception as error:
+            return [
+                InvalidParam(
+                    name=_BODY,
+                    reason=_clip(f"Request body could not be read: {describe_error(error)}"),
+                )
+            ]
+
+    def response_problems(
+        self,
+        *,
+        method: str,
+        path: str,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        content_type: str | None,
+        query: str = "",
+    ) -> list[str]:
+        """See :meth:`mock_server.spec.RequestValidator.validate_response` (never raises)."""
+        try:
+            request = _request(
+                method=method, path=path, query=query, headers={}, body=b"", mimetype=""
+            )
+            response = _Response(
+                status_code=status,
+                content_type=_mimetype(content_type),
+                headers=Headers(list(headers.items())),
+                data=body,
+            )
+            return [
+                message
+                for error in self._openapi.iter_response_errors(request, response)
+                for message in _response_messages(error)
+            ]
+        except Exception as error:
+            return [f"response could not be validated: {describe_error(error)}"]
+
+
+def _response_messages(error: Exception) -> Iterator[str]:
+    cause = error.__cause__
+    if isinstance(cause, InvalidSchemaValue):
+        for schema_error in cause.schema_errors:
+            where = _field(getattr(schema_error, "absolute_path", ())) or "(root)"
+            message = getattr(schema_error, "message", describe_error(schema_error))
+            yield _clip(f"{type(error).__name__} at {where}: {message}")
+    elif isinstance(cause, MediaTypeDeserializeError):
+        yield f"{type(error).__name__}: the body is not valid {cause.mimetype}"
+    elif cause is not None:
+        yield _clip(f"{type(error).__name__}: {describe_error(cause)}")
+    else:
+        yield _clip(f"{type(error).__name__}: {describe_error(error)}")

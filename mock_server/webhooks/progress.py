@@ -1,0 +1,46 @@
+"""Counting webhook jobs, and waiting for them for as long as they make progress.
+
+A fixed wait limit cannot be right: a queue behind a receiver that hangs drains one timeout at a
+time, so a long one legitimately takes many timeouts. Every job ends by its attempts' deadlines,
+though, so a wait in which *no* job finished for ``stall_timeout`` has met a bug, not a slow
+receiver: only then does a wait give up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+__all__ = ["JobCounter"]
+
+
+class JobCounter:
+    """Jobs queued or running, guarded by the owner's ``cond`` (held for every call)."""
+
+    def __init__(self, cond: threading.Condition, *, stall_timeout: float) -> None:
+        self.cond = cond
+        self.stall_timeout = stall_timeout
+        self.busy = 0
+        self.finished = 0
+
+    def start(self) -> None:
+        """A job was queued."""
+        self.busy += 1
+
+    def finish(self) -> None:
+        """A job ended (whatever its outcome); wakes the waiters."""
+        self.busy -= 1
+        self.finished += 1
+        self.cond.notify_all()
+
+    def wait(self, predicate: Callable[[], bool]) -> bool:
+        """Wait for ``predicate`` while jobs keep finishing; False when they stalled first."""
+        while not predicate():
+            seen = self.finished
+
+            def woken(seen: int = seen) -> bool:
+                return predicate() or self.finished != seen
+
+            if not self.cond.wait_for(woken, timeout=self.stall_timeout):
+                return False
+        return True

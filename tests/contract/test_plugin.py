@@ -1,0 +1,183 @@
+"""The pytest plugin as integrators meet it: fixtures run inside a fresh pytest (pytester)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.live
+
+
+def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    """Run ``source`` as a test file in a new pytest, in a subprocess when xdist is asked."""
+    pytester.makepyfile(source)
+    if "-n" in args:
+        return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+
+
+def test_freepik_mock_is_shared_per_session_and_reset_before_each_test(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        import httpx
+
+        URLS = []
+
+        def test_first(freepik_mock):
+            URLS.append(freepik_mock.url)
+            with freepik_mock.client() as music:
+                music.create("first", 10)
+            assert len(freepik_mock.tasks()) == 1
+
+        def test_second(freepik_mock):
+            URLS.append(freepik_mock.url)
+            assert URLS[0] == URLS[1]  # one server for the session
+            assert freepik_mock.tasks() == []  # but nothing left from the first test
+            health = httpx.get(freepik_mock.url + "/_mock/health").json()
+            assert health["status"] == "ok"
+            assert freepik_mock.url.startswith("http://127.0.0.1:")
+        """,
+    )
+    result.assert_outcomes(passed=2)
+
+
+def test_music_client_generates_and_downloads_from_the_live_mock(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        def test_generate(music_client, tmp_path):
+            task = music_client.generate("Calm lo-fi piano", 10, poll_interval=0.05)
+            assert task.status.value == "COMPLETED"
+            path = tmp_path / "track.mp3"
+            music_client.download(task, path)
+            assert path.stat().st_size > 10_000
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_the_control_helper_drives_scenarios_and_the_clock(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from mock_server import MockConfig
+
+        @pytest.fixture(scope="session")
+        def freepik_mock_config():
+            return MockConfig(clock="manual")
+        """
+    )
+    result = run(
+        pytester,
+        """
+        def test_failing_jazz(freepik_mock):
+            freepik_mock.add_scenario(match={"prompt_contains": "jazz"}, outcome="FAILED")
+            with freepik_mock.client() as music:
+                task = music.create("smooth jazz", 10)
+                freepik_mock.advance(10)
+                assert music.get(task.task_id).status.value == "FAILED"
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_webhook_receiver_collects_verified_deliveries(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        def test_deliveries(freepik_mock, webhook_receiver):
+            with freepik_mock.client() as music:
+                task = music.create("upbeat", 10, webhook_url=webhook_receiver.url)
+            done = webhook_receiver.wait_for(status="COMPLETED", timeout=10)
+            assert done[0].event.task.task_id == task.task_id
+            assert [d.status for d in webhook_receiver.deliveries] == [
+                "CREATED", "IN_PROGRESS", "COMPLETED"
+            ]
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_a_delivery_that_does_not_verify_fails_the_test(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+        import httpx
+
+        def test_forged(webhook_receiver):
+            headers = {"webhook-id": "msg_1", "webhook-timestamp": "1",
+                       "webhook-signature": "v1,AAAA"}
+            httpx.post(webhook_receiver.url, content=b"{}", headers=headers)
+            webhook_receiver.wait_for(1)
+        """,
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*webhook deliveries failed verification*"])
+
+
+def test_freepik_respx_answers_the_vendor_hosts_in_process_and_refuses_others(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        import httpx
+        import pytest
+
+        def test_hosts(freepik_respx):
+            for host in ("api.freepik.com", "api.magnific.com"):
+                answer = httpx.get(f"https://{host}/v1/ai/music-generation",
+                                   headers={"x-freepik-api-key": "k"})
+                assert answer.status_code == 200
+                assert answer.json() == {"data": []}
+            with pytest.raises(Exception, match="not mocked"):
+                httpx.get("https://example.com/")
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_an_unexpected_server_error_fails_the_test_that_caused_it(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        from mock_server.web import get_state
+
+        def explode(**kwargs):
+            raise RuntimeError("boom in the mock")
+
+        def test_causes_a_500(freepik_mock_app, monkeypatch):
+            monkeypatch.setattr(get_state(freepik_mock_app).engine, "create_task", explode)
+            answer = freepik_mock_app.test_client().post(
+                "/v1/ai/music-generation", headers={"x-freepik-api-key": "k"},
+                json={"prompt": "x", "music_length_seconds": 10})
+            assert answer.status_code == 500
+
+        def test_innocent(freepik_mock_app):
+            pass
+        """,
+    )
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_causes_a_500*", "*RuntimeError: boom in the mock*"]
+    )
+
+
+def test_xdist_workers_each_get_their_own_mock(pytester: pytest.Pytester) -> None:
+    tests = "\n".join(
+        f"""
+def test_{n}(freepik_mock):
+    with freepik_mock.client() as music:
+        music.create("track {n}", 10)
+        assert len(music.list()) == 1
+"""
+        for n in range(6)
+    )
+    result = run(pytester, tests, "-n", "2")
+    result.assert_outcomes(passed=6)
