@@ -39,7 +39,7 @@ from mock_server.web import get_state
 from .live_mock import LiveMock
 from .receiver import WebhookReceiver
 from .routing import route_api_hosts
-from .server_suite import CONTRACT_API_KEY_ENV, register_profiles
+from .suite_options import CONTRACT_API_KEY_ENV, CONTRACT_PROFILE_ENV
 
 __all__ = [
     "freepik_mock",
@@ -88,8 +88,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Hand the contract suite its options (it only uses them when it runs)."""
-    register_profiles(config.getoption("--contract-profile"))
+    """Hand the contract suite its options (see ``suite_options``)."""
+    os.environ[CONTRACT_PROFILE_ENV] = config.getoption("--contract-profile")
     api_key = config.getoption("--contract-api-key")
     if api_key:
         os.environ[CONTRACT_API_KEY_ENV] = api_key

@@ -30,10 +30,11 @@ from mock_server.webhooks import TargetPolicy
 
 from .control import MockControl, MockControlError
 from .loopback import LoopbackGuard
+from .suite_options import CONTRACT_API_KEY_ENV, CONTRACT_PROFILE_ENV
 
 __all__ = [
     "CONTRACT_API_KEY",
-    "CONTRACT_API_KEY_ENV",
+    "MAX_STATEFUL_SCENARIOS",
     "PROFILE",
     "ContractTarget",
     "build_schema",
@@ -47,10 +48,10 @@ __all__ = [
 PROFILE = "freepik-contract"
 #: The key of the in-process target (and the default for a live one).
 CONTRACT_API_KEY = "contract-suite-key"
-#: Where ``--contract-api-key`` is handed to the suite: schemathesis fixes auth at collection.
-CONTRACT_API_KEY_ENV = "FREEPIK_CONTRACT_API_KEY"
 #: Tasks whose prompt is this short fail, so the suite sees FAILED as well as COMPLETED.
 FAILING_PROMPT_RULE = {"match": {"prompt_regex": r"^.{0,3}$"}, "outcome": "FAILED"}
+#: The most scenarios (create, then polls and more creates) the stateful phase runs.
+MAX_STATEFUL_SCENARIOS = 300
 #: Mock seconds the clock moves before each poll of a task (done after two or three polls).
 POLL_STEP_SECONDS = 2.5
 #: Where generated host names "resolve" in-process: TEST-NET-3, never routed, never allowed.
@@ -64,8 +65,9 @@ _PROFILES = {
 }
 
 
-def register_profiles(profile: str) -> None:
+def register_profiles() -> None:
     """Define the suite's hypothesis profile from ``--contract-profile`` (``ci``/``thorough``)."""
+    profile = os.environ.get(CONTRACT_PROFILE_ENV) or "ci"
     settings.register_profile(PROFILE, _PROFILES[profile], deadline=None, database=None)
 
 

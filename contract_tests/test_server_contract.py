@@ -15,13 +15,16 @@ import pytest
 from hypothesis import settings
 
 from contract_tests.server_suite import (
+    MAX_STATEFUL_SCENARIOS,
     POLL_STEP_SECONDS,
     PROFILE,
     ContractTarget,
     build_schema,
     open_target,
+    register_profiles,
 )
 
+register_profiles()
 schema = build_schema()
 
 
@@ -68,4 +71,7 @@ def test_tasks_polled_through_the_create_get_link_honour_the_spec(
             if case.method.upper() == "GET" and "task-id" in (case.path_parameters or {}):
                 target.advance(POLL_STEP_SECONDS)
 
-    LifecycleMachine.run(settings=settings.get_profile(PROFILE))
+    profile = settings.get_profile(PROFILE)
+    # Each example is a whole scenario of up to stateful_step_count calls: fewer are plenty.
+    scenarios = min(profile.max_examples, MAX_STATEFUL_SCENARIOS)
+    LifecycleMachine.run(settings=settings(profile, max_examples=scenarios))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 pytestmark = pytest.mark.live
@@ -181,3 +184,14 @@ def test_{n}(freepik_mock):
     )
     result = run(pytester, tests, "-n", "2")
     result.assert_outcomes(passed=6)
+
+
+def test_the_plugin_loads_without_the_test_extras() -> None:
+    # pytest loads the plugin in every project the package is installed in, [test] extras or not.
+    code = (
+        "import sys\n"
+        "for name in ('schemathesis', 'hypothesis'):\n"
+        "    sys.modules[name] = None  # makes any import of them fail\n"
+        "import contract_tests.plugin\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
