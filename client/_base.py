@@ -29,8 +29,11 @@ from .models import Task, TaskStatus
 __all__ = [
     "API_KEY_HEADER",
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_POLL_INTERVAL",
     "DEFAULT_MAX_RETRIES",
+    "DEFAULT_POLL_INTERVAL",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT_TIMEOUT",
     "ENV_API_KEY",
     "ENV_BASE_URL",
     "MAX_MUSIC_LENGTH",
@@ -71,6 +74,18 @@ class Writable(Protocol):
     def write(self, data: bytes, /) -> object: ...
 
 
+def check_seconds(name: str, value: Any) -> None:
+    """Refuse a wait timeout or poll interval that is not a number of seconds above 0.
+
+    The one rule for the clients' defaults (``wait_timeout=``, ``poll_interval=``,
+    ``max_poll_interval=``) and for the arguments of one ``wait`` or ``generate``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgumentError(f"{name} must be a number of seconds, not {value!r}")
+    if not value > 0:  # also refuses NaN
+        raise InvalidArgumentError(f"{name} must be greater than 0, not {value!r}")
+
+
 class PollSchedule:
     """The waits between polls of ``wait``: growing by half each time, capped, within a deadline."""
 
@@ -82,9 +97,10 @@ class PollSchedule:
         poll_interval: float,
         max_poll_interval: float,
     ) -> None:
-        for name, value in (("timeout", timeout), ("poll_interval", poll_interval)):
-            if not value > 0:
-                raise InvalidArgumentError(f"{name} must be greater than 0, not {value!r}")
+        check_seconds("timeout", timeout)
+        check_seconds("poll_interval", poll_interval)
+        check_seconds("max_poll_interval", max_poll_interval)
+        self.timeout = timeout
         self._clock = clock
         self._deadline = clock() + timeout
         self._interval = poll_interval
@@ -200,14 +216,24 @@ class BaseMusicClient:
         base_url: str | None,
         max_retries: int,
         retry_policy: RetryPolicy | None,
+        wait_timeout: float,
+        poll_interval: float,
+        max_poll_interval: float,
         clock: Callable[[], float],
     ) -> None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidArgumentError(f"max_retries must be an integer >= 0, not {max_retries!r}")
+        check_seconds("wait_timeout", wait_timeout)
+        check_seconds("poll_interval", poll_interval)
+        check_seconds("max_poll_interval", max_poll_interval)
         self._api_key = _resolve_api_key(api_key)
         self._base_url = _resolve_base_url(base_url)
         self.max_retries = max_retries
         self.retry_policy = retry_policy or RetryPolicy()
+        #: The defaults of ``wait`` and ``generate`` when a call does not pass its own.
+        self.wait_timeout = wait_timeout
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max_poll_interval
         self._clock = clock
         self._random = random.Random()
         self._user_agent = f"freepik-music-client/{VERSION} python-httpx/{httpx.__version__}"
@@ -322,9 +348,39 @@ class BaseMusicClient:
             random_fraction=self._random.random(),
         )
 
+    def _wait_options(
+        self,
+        *,
+        timeout: float | None,
+        poll_interval: float | None,
+        max_poll_interval: float | None,
+    ) -> tuple[float, float, float]:
+        """A wait's timeout, poll interval and cap, checked: each None is the client's default.
+
+        ``generate`` calls it before ``create``, so that a bad option spends no task.
+        """
+        resolved = (
+            self.wait_timeout if timeout is None else timeout,
+            self.poll_interval if poll_interval is None else poll_interval,
+            self.max_poll_interval if max_poll_interval is None else max_poll_interval,
+        )
+        for name, value in zip(
+            ("timeout", "poll_interval", "max_poll_interval"), resolved, strict=True
+        ):
+            check_seconds(name, value)
+        return resolved
+
     def _poll_schedule(
-        self, *, timeout: float, poll_interval: float, max_poll_interval: float
+        self,
+        *,
+        timeout: float | None,
+        poll_interval: float | None,
+        max_poll_interval: float | None,
     ) -> PollSchedule:
+        """The schedule of one ``wait`` (see ``_wait_options``)."""
+        timeout, poll_interval, max_poll_interval = self._wait_options(
+            timeout=timeout, poll_interval=poll_interval, max_poll_interval=max_poll_interval
+        )
         return PollSchedule(
             clock=self._clock,
             timeout=timeout,

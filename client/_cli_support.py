@@ -1,4 +1,5 @@
-"""What the CLI needs besides click: error messages for people, and reading saved deliveries."""
+"""What the CLI needs besides click: error messages for people, reading saved deliveries, and
+spotting a mock whose clock is manual."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import json
 import re
 from typing import Any
 
+import httpx
+
+from ._base import API_KEY_HEADER, DEFAULT_BASE_URL
+from ._translate import json_or_none
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -24,34 +29,47 @@ from .errors import (
     WebhookVerificationError,
 )
 
-__all__ = ["describe_error", "read_delivery"]
+__all__ = [
+    "BASE_URL_404_HINT",
+    "MANUAL_CLOCK_NOTE",
+    "TASK_404_HINT",
+    "describe_error",
+    "is_vendor_host",
+    "mock_clock_is_manual",
+    "read_delivery",
+]
 
 
 def describe_error(error: MusicAPIError) -> str:
     """One clear message per error type, with what to do next where there is something to do."""
     if isinstance(error, AuthenticationError):
-        return f"authentication failed: {error.message}. Check --api-key or FREEPIK_API_KEY."
+        return _hint(
+            f"authentication failed: {error.message}", "Check --api-key or FREEPIK_API_KEY."
+        )
     if isinstance(error, ValidationError):
         return f"the API refused the request: {error}"  # names the invalid params, one line
     if isinstance(error, NotFoundError):
-        return f"not found: {error.message}. (Tasks are only visible to the key that made them.)"
+        return _hint(f"not found: {error.message}", *_not_found_hints(error))
     if isinstance(error, RateLimitError):
-        wait = f" Retry in {error.retry_after:g} s." if error.retry_after is not None else ""
-        return f"rate limited: {error.message}.{wait}"
+        wait = f"Retry in {error.retry_after:g} s." if error.retry_after is not None else ""
+        return _hint(f"rate limited: {error.message}", wait)
     if isinstance(error, ServerError):
-        return f"the API failed: {error.message}. Try again later."
+        again = "" if _TRY_AGAIN.search(error.message) else "Try again later."
+        return _hint(f"the API failed: {error.message}", again)
     if isinstance(error, APIStatusError):
         return f"unexpected answer: {error.message}"
     if isinstance(error, APITimeoutError):
         return f"the request timed out: {error.message}"
     if isinstance(error, APIConnectionError):
-        return f"cannot reach the API: {error.message}. Check --base-url and your network."
+        return _hint(f"cannot reach the API: {error.message}", "Check --base-url and your network.")
     if isinstance(error, TransportError):
         return f"the request failed: {error.message}"
     if isinstance(error, TaskFailedError):
         return f"task {error.task.task_id} FAILED: the API could not generate this track."
     if isinstance(error, WaitTimeoutError):
-        return f"{error.message}. It may still finish: freepik-music status {error.task.task_id}"
+        return _hint(
+            error.message, f"It may still finish: freepik-music status {error.task.task_id}"
+        )
     if isinstance(error, WebhookVerificationError):
         return f"webhook verification failed: {error.message}"
     if isinstance(error, InvalidArgumentError):
@@ -59,6 +77,42 @@ def describe_error(error: MusicAPIError) -> str:
     if isinstance(error, InvalidResponseError):
         return f"the API's answer could not be read: {error.message}"
     return error.message
+
+
+_TRY_AGAIN = re.compile(r"\btry\s+again\b", re.IGNORECASE)
+_TASK_PATH = ("v1", "ai", "music-generation")
+TASK_404_HINT = "(Tasks are only visible to the key that made them.)"
+BASE_URL_404_HINT = f"Is --base-url the API's root, e.g. {DEFAULT_BASE_URL}?"
+
+
+def _hint(message: str, *hints: str) -> str:
+    """``message`` as a sentence (one final period, not two), then the non-empty ``hints``."""
+    message = message.rstrip()
+    if not message.endswith((".", "!", "?")):
+        message += "."
+    return " ".join([message, *(hint for hint in hints if hint)])
+
+
+def _not_found_hints(error: NotFoundError) -> tuple[str, ...]:
+    """What a 404 suggests: a task of another key, or a base URL that is not the API's root.
+
+    Only API requests carry the API key; a 404 of a result file (``download``) is neither.
+    """
+    request = error.request
+    if request is None or API_KEY_HEADER not in request.headers:
+        return ()
+    segments = request.url.raw_path.split(b"?")[0].decode("ascii", "replace").split("/")
+    one_task = (
+        request.method == "GET"
+        and len(segments) >= 5
+        and tuple(segments[-4:-1]) == _TASK_PATH
+        and bool(segments[-1])
+    )
+    if not one_task:
+        return (BASE_URL_404_HINT,)
+    if segments[:-4] != [""]:  # a path before /v1/ai/...: maybe a base URL with too much
+        return (TASK_404_HINT, BASE_URL_404_HINT)
+    return (TASK_404_HINT,)
 
 
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -111,3 +165,35 @@ def _json_delivery(data: bytes) -> tuple[bytes, list[tuple[str, str]]] | None:
             'the saved "headers" must be an object or a list of [name, value] pairs'
         ) from None
     return body.encode("utf-8"), headers
+
+
+MANUAL_CLOCK_NOTE = (
+    "note: the mock's clock is manual: the task moves only when you advance it "
+    "(POST /_mock/clock/advance)"
+)
+#: The vendor's domains: the CLI never sends a request for the mock's control API there.
+VENDOR_DOMAINS = ("freepik.com", "magnific.com")
+#: The probe is a courtesy: it never holds the command up for long.
+PROBE_TIMEOUT = httpx.Timeout(2.0)
+
+
+def is_vendor_host(url: httpx.URL | str) -> bool:
+    """Whether ``url`` is the real API (api.freepik.com, api.magnific.com or their domains)."""
+    host = httpx.URL(url).host.lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in VENDOR_DOMAINS)
+
+
+def mock_clock_is_manual(http: httpx.Client, base_url: str) -> bool:
+    """Whether ``GET {base_url}/_mock/clock`` answers JSON with ``"mode": "manual"``.
+
+    Never sent to the vendor; no API key is sent; any failure (not a mock, an error, no
+    answer within ``PROBE_TIMEOUT``) is False, silently.
+    """
+    try:
+        if is_vendor_host(base_url):
+            return False
+        response = http.get(base_url.rstrip("/") + "/_mock/clock", timeout=PROBE_TIMEOUT)
+        body = json_or_none(response) if response.is_success else None
+    except Exception:  # a courtesy probe must never fail the command
+        return False
+    return isinstance(body, dict) and body.get("mode") == "manual"

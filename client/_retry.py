@@ -31,6 +31,17 @@ class RetryPolicy:
     by a random fraction of up to ``jitter`` so that clients that failed together do not retry
     together. A ``Retry-After`` from the API replaces that computed wait; one longer than
     ``max_retry_after`` is not waited for: the error is raised at once, carrying ``retry_after``.
+
+    ``initial_delay`` is the base delay and ``max_delay`` the cap; both may be as small as you
+    like, 0 included (no wait at all). Against a fast mock, a test fixture can make retries
+    quick without turning them off::
+
+        MusicClient(retry_policy=RetryPolicy(initial_delay=0.01, max_delay=0.05), ...)
+
+    The policy does not shorten a ``Retry-After`` the server sends: the mock sends
+    ``Retry-After: 1`` with an injected 429 unless its fault rule says ``"retry_after": 0``;
+    with ``max_retry_after`` below that wait, such an error is raised at once instead.
+    Delays must be finite numbers of seconds (``max_retry_after`` may be ``math.inf``).
     """
 
     initial_delay: float = 0.5
@@ -40,17 +51,25 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.initial_delay < 0 or self.max_delay < 0 or self.max_retry_after < 0:
-            raise ValueError("RetryPolicy delays must not be negative")
-        if self.multiplier < 1:
-            raise ValueError("RetryPolicy.multiplier must be at least 1")
+        # "not x >= 0" rather than "x < 0": NaN compares false with everything.
+        if not (self.initial_delay >= 0 and self.max_delay >= 0 and self.max_retry_after >= 0):
+            raise ValueError("RetryPolicy delays must not be negative (or NaN)")
+        if not (math.isfinite(self.initial_delay) and math.isfinite(self.max_delay)):
+            raise ValueError("RetryPolicy.initial_delay and max_delay must be finite")
+        if not (self.multiplier >= 1 and math.isfinite(self.multiplier)):
+            raise ValueError("RetryPolicy.multiplier must be a finite number, at least 1")
         if not 0 <= self.jitter <= 1:
             raise ValueError("RetryPolicy.jitter must be between 0 and 1")
 
     def backoff(self, retry_number: int, *, random_fraction: float) -> float:
         """The computed wait before retry ``retry_number``; ``random_fraction`` is in [0, 1)."""
-        exponent = min(retry_number, 64)  # past this the cap applies anyway; avoids overflow
-        delay = min(self.max_delay, self.initial_delay * self.multiplier**exponent)
+        exponent = min(retry_number, 64)  # past this the cap applies anyway
+        try:
+            growth = self.multiplier**exponent
+        except OverflowError:  # a huge multiplier: far past the cap
+            growth = math.inf
+        # 0 * inf is NaN: no initial delay means no delay, however large the multiplier.
+        delay = min(self.max_delay, self.initial_delay * growth) if self.initial_delay else 0.0
         return delay * (1 - self.jitter * random_fraction)
 
     def delay_for(

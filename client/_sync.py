@@ -38,8 +38,10 @@ class MusicClient(BaseMusicClient):
     (then ``https://api.freepik.com``). ``transport`` is handed to httpx: pass
     ``httpx.WSGITransport(app=...)`` to talk to an in-process mock, or ``httpx.MockTransport``.
     ``sleep`` and ``clock`` are the waits and the monotonic time used by retries and ``wait``;
-    tests replace them so that nothing really sleeps. Use it as a context manager, or call
-    ``close()``::
+    tests replace them so that nothing really sleeps. ``wait_timeout``, ``poll_interval`` and
+    ``max_poll_interval`` are the defaults of ``wait`` and ``generate`` (a call's own arguments
+    win): against a fast mock, ``poll_interval=0.05`` keeps ``generate`` from waiting 2 s before
+    its first poll. Use it as a context manager, or call ``close()``::
 
         with MusicClient(api_key="...") as client:
             task = client.generate("Calm lo-fi piano", 30)
@@ -54,6 +56,9 @@ class MusicClient(BaseMusicClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -63,6 +68,9 @@ class MusicClient(BaseMusicClient):
             base_url=base_url,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            wait_timeout=wait_timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
             clock=clock,
         )
         self._sleep = sleep
@@ -143,9 +151,9 @@ class MusicClient(BaseMusicClient):
         self,
         task_id: Task | str,
         *,
-        timeout: float = DEFAULT_WAIT_TIMEOUT,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
-        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        max_poll_interval: float | None = None,
         raise_on_failure: bool = True,
         on_update: ProgressCallback | None = None,
     ) -> Task:
@@ -154,7 +162,9 @@ class MusicClient(BaseMusicClient):
         The first wait is ``poll_interval``; each next one is half as long again, up to
         ``max_poll_interval``. ``on_update`` sees the task after every poll. Raises
         ``TaskFailedError`` when the task FAILED (unless ``raise_on_failure=False``) and
-        ``WaitTimeoutError`` after ``timeout`` seconds.
+        ``WaitTimeoutError`` after ``timeout`` seconds. ``timeout``, ``poll_interval`` and
+        ``max_poll_interval`` left out (None) are the client's ``wait_timeout``,
+        ``poll_interval`` and ``max_poll_interval``.
         """
         request = self._build_get_request(task_id)
         schedule = self._poll_schedule(
@@ -171,7 +181,9 @@ class MusicClient(BaseMusicClient):
                 )
             delay = schedule.next_delay()
             if delay is None:
-                raise WaitTimeoutError(task, timeout=timeout, request=request, response=response)
+                raise WaitTimeoutError(
+                    task, timeout=schedule.timeout, request=request, response=response
+                )
             self._sleep(delay)
 
     def generate(
@@ -180,12 +192,18 @@ class MusicClient(BaseMusicClient):
         music_length_seconds: int,
         *,
         webhook_url: str | None = None,
-        timeout: float = DEFAULT_WAIT_TIMEOUT,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
-        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        max_poll_interval: float | None = None,
         on_update: ProgressCallback | None = None,
     ) -> Task:
-        """``create`` then ``wait``; returns the COMPLETED task (raises as ``wait`` does)."""
+        """``create`` then ``wait``; returns the COMPLETED task (raises as ``wait`` does).
+
+        The waiting options left out (None) are the client's defaults, as for ``wait``.
+        """
+        self._wait_options(
+            timeout=timeout, poll_interval=poll_interval, max_poll_interval=max_poll_interval
+        )
         task = self.create(prompt, music_length_seconds, webhook_url=webhook_url)
         if on_update is not None:
             on_update(task)

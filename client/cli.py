@@ -1,8 +1,9 @@
 """``freepik-music``: generate tracks, check tasks and verify webhook deliveries from a shell.
 
 Every API command takes ``--base-url``, ``--api-key`` (or ``FREEPIK_API_BASE_URL``,
-``FREEPIK_API_KEY``), ``--timeout``, ``--max-retries`` and ``--json`` after its name. Errors are one
-line on stderr and exit status 1 (2 for usage).
+``FREEPIK_API_KEY``), ``--timeout``, ``--max-retries`` and ``--json``, after its name or before it
+(``freepik-music --base-url URL list``); given in both places, the value after the name wins.
+Errors are one line on stderr and exit status 1 (2 for usage).
 """
 
 from __future__ import annotations
@@ -14,95 +15,36 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 import httpx
 
 from ._base import (
-    DEFAULT_BASE_URL,
     DEFAULT_MAX_POLL_INTERVAL,
-    DEFAULT_MAX_RETRIES,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_WAIT_TIMEOUT,
     ENV_API_KEY,
-    ENV_BASE_URL,
     VERSION,
 )
-from ._cli_support import describe_error, read_delivery
+from ._cli_options import (
+    MAX_CONNECT_TIMEOUT,
+    api_options,
+    from_group,
+    group_options,
+    handle_errors,
+    json_option,
+)
+from ._cli_support import MANUAL_CLOCK_NOTE, mock_clock_is_manual, read_delivery
 from ._sync import MusicClient
-from .errors import MusicAPIError
 from .models import Task
 from .webhooks import DEFAULT_TOLERANCE, verify_webhook
 
 __all__ = ["main"]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 #: Builds the client for a command; tests put another one in ``obj`` (``main(obj=factory)``).
 #: It is called with ``api_key``, ``base_url``, ``timeout`` and ``max_retries``.
 ClientFactory = Callable[..., MusicClient]
-
-DEFAULT_REQUEST_TIMEOUT = 30.0
-#: Connecting never waits longer than this, whatever ``--timeout`` says.
-MAX_CONNECT_TIMEOUT = 10.0
-
-
-def _api_options(command: F) -> F:
-    """``--base-url``, ``--api-key``, ``--timeout``, ``--max-retries`` and ``--json``."""
-    decorators = [
-        click.option(
-            "--base-url",
-            envvar=ENV_BASE_URL,
-            default=DEFAULT_BASE_URL,
-            show_default=True,
-            help=f"API base URL (env {ENV_BASE_URL}), e.g. a mock at http://127.0.0.1:8080.",
-        ),
-        click.option("--api-key", envvar=ENV_API_KEY, help=f"API key (env {ENV_API_KEY})."),
-        click.option(
-            "--timeout",
-            "request_timeout",
-            type=click.FloatRange(min=0, min_open=True),
-            default=DEFAULT_REQUEST_TIMEOUT,
-            show_default=True,
-            metavar="SECONDS",
-            help="Give up on one HTTP request after this long without progress "
-            f"(connecting: at most {MAX_CONNECT_TIMEOUT:g} s).",
-        ),
-        click.option(
-            "--max-retries",
-            type=click.IntRange(min=0),
-            default=DEFAULT_MAX_RETRIES,
-            show_default=True,
-            help="Retries of a request after a 429, a 503, a connection error and, for reads, "
-            "a 500 or a timeout (0: none).",
-        ),
-        _json_option,
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
-
-
-_json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-
-
-def _handle_errors(command: F) -> F:
-    """Turn the client's errors into one clear line on stderr and exit status 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except MusicAPIError as exc:
-            # One line, even when the API's message has line breaks in it.
-            click.echo("Error: " + " ".join(describe_error(exc).split()), err=True)
-        except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
-            click.echo(f"Error: cannot use{where}: {exc.strerror or exc}", err=True)
-        raise SystemExit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _client(
@@ -144,23 +86,46 @@ def _describe_task(task: Task) -> str:
 
 
 class _Progress:
-    """Prints each status change of a task to stderr, with the seconds since it started."""
+    """Prints each status change of a task to stderr, with the seconds since it started.
 
-    def __init__(self) -> None:
+    ``on_stall`` runs once if the first poll finds the task as it was created (``generate``
+    calls this with the created task first), which on a mock may mean a manual clock.
+    """
+
+    def __init__(self, *, on_stall: Callable[[], object] | None = None) -> None:
         self._started = time.monotonic()
         self._last: str | None = None
+        self._updates = 0
+        self._on_stall = on_stall
 
     def __call__(self, task: Task) -> None:
-        if task.status.value != self._last:
+        self._updates += 1
+        changed = task.status.value != self._last
+        if changed:
             self._last = task.status.value
             elapsed = time.monotonic() - self._started
             click.echo(f"[{elapsed:5.0f} s] task {task.task_id}: {task.status.value}", err=True)
+        if self._updates == 2 and not changed and not task.is_terminal and self._on_stall:
+            self._on_stall()
+
+
+def _note_manual_clock(music: MusicClient) -> None:
+    """Say so when the mock's clock is manual: else ``generate`` would wait until it times out."""
+    if mock_clock_is_manual(music._http, music.base_url):
+        click.echo(MANUAL_CLOCK_NOTE, err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, prog_name="freepik-music")
-def main() -> None:
-    """Generate music with the Freepik music-generation API, or with its mock."""
+@group_options
+def main(**_options: Any) -> None:
+    """Generate music with the Freepik music-generation API, or with its mock.
+
+    The connection options and --json go before the command or after it (after it wins):
+
+    \b
+        freepik-music --base-url http://127.0.0.1:8080 list
+    """
 
 
 @main.command()
@@ -198,8 +163,8 @@ def main() -> None:
     help="Wait before the first status check; later checks are spaced out up to "
     f"{DEFAULT_MAX_POLL_INTERVAL:g} s.",
 )
-@_api_options
-@_handle_errors
+@api_options
+@handle_errors
 def generate(
     prompt: str,
     length: int,
@@ -227,7 +192,7 @@ def generate(
             webhook_url=webhook_url,
             timeout=wait_timeout,
             poll_interval=poll_interval,
-            on_update=_Progress(),
+            on_update=_Progress(on_stall=functools.partial(_note_manual_clock, music)),
         )
         if output is not None and str(output) == "-":
             written = music.download(task, sys.stdout.buffer)
@@ -243,8 +208,8 @@ def generate(
 
 @main.command()
 @click.argument("task_id")
-@_api_options
-@_handle_errors
+@api_options
+@handle_errors
 def status(
     task_id: str,
     base_url: str,
@@ -264,8 +229,8 @@ def status(
 
 
 @main.command(name="list")
-@_api_options
-@_handle_errors
+@api_options
+@handle_errors
 def list_tasks(
     base_url: str, api_key: str | None, request_timeout: float, max_retries: int, as_json: bool
 ) -> None:
@@ -304,8 +269,9 @@ def list_tasks(
     is_flag=True,
     help="Skip the timestamp check (for deliveries saved a while ago).",
 )
-@_json_option
-@_handle_errors
+@json_option
+@from_group
+@handle_errors
 def verify_webhook_command(
     delivery: Any, secrets: tuple[str, ...], tolerance: float, ignore_timestamp: bool, as_json: bool
 ) -> None:

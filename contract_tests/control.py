@@ -159,10 +159,11 @@ class MockControl:
 
     # -- what happened ---------------------------------------------------------------------------
     def requests(
-        self, *, method: str | None = None, path: str | None = None
+        self, *, method: str | None = None, path: str | None = None, api_key: str | None = None
     ) -> list[dict[str, Any]]:
         """The request journal, oldest first (keys masked), optionally filtered."""
-        params = {name: value for name, value in (("method", method), ("path", path)) if value}
+        filters = (("method", method), ("path", path), ("api_key", api_key))
+        params = {name: value for name, value in filters if value}
         result: list[dict[str, Any]] = self._call("GET", "/requests", params=params)["data"]
         return result
 

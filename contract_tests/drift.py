@@ -31,6 +31,7 @@ import httpx
 from contract_tests.drift_probes import COLLECTION, PROBES, UNKNOWN_TASK_ID, Probe
 from contract_tests.drift_report import (
     EXIT_DIFFERENCES,
+    EXIT_KEY_REFUSED,
     EXIT_OK,
     EXIT_UNREACHABLE,
     DriftReport,
@@ -45,6 +46,7 @@ from mock_server.web import get_state
 __all__ = [
     "COLLECTION",
     "EXIT_DIFFERENCES",
+    "EXIT_KEY_REFUSED",
     "EXIT_OK",
     "EXIT_UNREACHABLE",
     "PROBES",
@@ -251,4 +253,5 @@ def run_drift(
                 rows.append(_compare(probe, answer, reference, validator=validator, sent=sent))
     finally:
         close_app(app)
-    return DriftReport(base_url=base, rows=tuple(rows))
+    refused = any(row.probe == "list" and row.target_status == 401 for row in rows)
+    return DriftReport(base_url=base, rows=tuple(rows), key_refused=refused)

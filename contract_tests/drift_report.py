@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "EXIT_DIFFERENCES",
+    "EXIT_KEY_REFUSED",
     "EXIT_OK",
     "EXIT_UNREACHABLE",
     "DriftReport",
@@ -27,6 +28,7 @@ __all__ = [
 EXIT_OK = 0
 EXIT_DIFFERENCES = 1
 EXIT_UNREACHABLE = 2
+EXIT_KEY_REFUSED = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +60,9 @@ class DriftReport:
     base_url: str
     rows: tuple[ProbeResult, ...] = ()
     error: str | None = None
+    #: The target answered 401 to the list with the given key: an expired or wrong key, whose
+    #: differences are not drift.
+    key_refused: bool = False
 
     @property
     def differences(self) -> tuple[ProbeResult, ...]:
@@ -66,9 +71,11 @@ class DriftReport:
 
     @property
     def exit_code(self) -> int:
-        """0: no differences; 1: differences; 2: the target could not be reached."""
+        """0: no differences; 1: differences; 2: unreachable; 3: the key was refused."""
         if self.error is not None:
             return EXIT_UNREACHABLE
+        if self.key_refused:
+            return EXIT_KEY_REFUSED
         return EXIT_DIFFERENCES if self.differences else EXIT_OK
 
     def to_json(self) -> dict[str, Any]:
@@ -77,6 +84,7 @@ class DriftReport:
             "base_url": self.base_url,
             "reachable": self.error is None,
             "error": self.error,
+            "key_refused": self.key_refused,
             "probes": [row.to_json() for row in self.rows],
             "differences": len(self.differences),
             "exit_code": self.exit_code,
@@ -113,6 +121,12 @@ def render_table(report: DriftReport) -> str:
         verdict = f"{len(differing)} of {len(report.rows)} probes differ"
     else:
         verdict = f"no differences in {len(report.rows)} probes"
+    if report.key_refused:
+        lines += [
+            "",
+            "the target refused the API key (401 to the list): the differences may "
+            "come from the key, not from drift; check --api-key",
+        ]
     lines += ["", f"{verdict} (exit code {report.exit_code})"]
     return "\n".join(lines)
 

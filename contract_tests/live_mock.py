@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from client import MusicClient
+from client import MusicClient, RetryPolicy
 
-from .control import MockControl
+from .control import MockControl, MockControlError
 
-__all__ = ["LiveMock"]
+__all__ = ["TEST_POLL_INTERVAL", "LiveMock"]
+
+#: How often clients made by ``LiveMock.client`` poll, in seconds.
+TEST_POLL_INTERVAL = 0.05
 
 
 class LiveMock(MockControl):
@@ -31,8 +34,13 @@ class LiveMock(MockControl):
         api_key: str,
         webhook_secrets: tuple[str, ...],
         admin_token: str | None = None,
+        shared: bool = False,
     ) -> None:
         super().__init__(base_url=url, admin_token=admin_token)
+        #: A mock other tests use at the same time (``--freepik-mock-url``): scenarios are
+        #: scoped to this key, the journal is read for this key, rules are removed afterwards.
+        self.shared = shared
+        self._own_rules: list[tuple[str, str]] = []
         #: The mock's base URL, e.g. ``http://127.0.0.1:53211``; point your code's base URL here.
         self.url = url
         #: The API key for this test (send it as ``x-freepik-api-key``).
@@ -40,10 +48,52 @@ class LiveMock(MockControl):
         #: The secrets webhook deliveries are signed with (verify with any of them).
         self.webhook_secrets = webhook_secrets
 
+    def add_scenario(self, **rule: Any) -> dict[str, Any]:
+        """Add a scenario rule; on a shared mock it matches only this test's key."""
+        if self.shared:
+            rule["match"] = {"api_key": self.api_key, **rule.get("match", {})}
+        added = super().add_scenario(**rule)
+        self._own_rules.append(("scenario", added["id"]))
+        return added
+
+    def add_fault(self, **rule: Any) -> dict[str, Any]:
+        """Add a fault rule (on a shared mock it applies to every test: keep ``times`` small)."""
+        added = super().add_fault(**rule)
+        self._own_rules.append(("fault", added["id"]))
+        return added
+
+    def requests(
+        self, *, method: str | None = None, path: str | None = None, api_key: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The request journal; on a shared mock, only this test's key's requests by default."""
+        if self.shared and api_key is None:
+            api_key = self.api_key
+        return super().requests(method=method, path=path, api_key=api_key)
+
+    def remove_own_rules(self) -> None:
+        """Delete the scenarios and faults this handle added (those still there)."""
+        for kind, rule_id in reversed(self._own_rules):
+            try:
+                if kind == "scenario":
+                    self.delete_scenario(rule_id)
+                else:
+                    self.delete_fault(rule_id)
+            except MockControlError:
+                pass  # used up (``times``) or already deleted
+        self._own_rules.clear()
+
     def client(self, **options: Any) -> MusicClient:
-        """A reference client for this mock and key (options go to ``MusicClient``)."""
+        """A reference client for this mock and key, polling and retrying at a test's pace.
+
+        Options go to ``MusicClient``; by default it polls every 50 ms (the fixtures' tasks are
+        done in half a second) and retries after 10-50 ms (an injected ``Retry-After`` still
+        counts).
+        """
         options.setdefault("api_key", self.api_key)
         options.setdefault("base_url", self.url)
+        options.setdefault("poll_interval", TEST_POLL_INTERVAL)
+        options.setdefault("max_poll_interval", TEST_POLL_INTERVAL * 4)
+        options.setdefault("retry_policy", RetryPolicy(initial_delay=0.01, max_delay=0.05))
         return MusicClient(**options)
 
     def __repr__(self) -> str:

@@ -8,7 +8,7 @@ Installed with the package, it needs no import or ``conftest.py``:
   ``add_scenario``, ``add_fault``, ``webhooks``, ...).
 - ``freepik_mock_app``: a new in-process mock (a Flask app) per test.
 - ``freepik_respx``: a respx router that sends ``api.freepik.com`` and ``api.magnific.com`` to
-  ``freepik_mock_app``; any other host is refused, so nothing leaves the machine.
+  ``freepik_mock_app``, lets loopback through, and refuses every other host.
 - ``webhook_receiver``: a receiver on 127.0.0.1 that records deliveries and verifies their
   signatures with the mock's secrets (``wait_for(status="COMPLETED")``).
 - ``music_client``: a ``MusicClient`` for ``freepik_mock``.
@@ -17,8 +17,12 @@ Installed with the package, it needs no import or ``conftest.py``:
 
 A request the mock could not handle (a 500 it did not mean to send) fails the test that made it,
 with the mock's traceback. With ``--freepik-mock-url URL`` the fixtures use a mock you started
-yourself (shared by all workers): it is then not reset, and each test gets a key of its own, which
-keeps its tasks apart from every other test's.
+yourself (shared by all workers): it is then not reset, each test gets a key of its own (tasks
+are scoped to their key), its scenarios only match that key, and the rules it adds are deleted
+after it.
+
+Everything of the kit is imported when a fixture is first used, not when pytest loads the plugin,
+so that installing the kit cannot break a project that has modules of the same names.
 """
 
 from __future__ import annotations
@@ -26,20 +30,22 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
-import respx
-from flask import Flask
 
-from client import MusicClient
-from mock_server import MockConfig, close_app, create_app
-from mock_server.live import LiveServer
-from mock_server.web import get_state
-
-from .live_mock import LiveMock
-from .receiver import WebhookReceiver
-from .routing import route_api_hosts
 from .suite_options import CONTRACT_API_KEY_ENV, CONTRACT_PROFILE_ENV
+
+if TYPE_CHECKING:
+    import respx
+    from flask import Flask
+
+    from client import MusicClient
+    from mock_server import MockConfig
+    from mock_server.live import LiveServer
+
+    from .live_mock import LiveMock
+    from .receiver import WebhookReceiver
 
 __all__ = [
     "freepik_mock",
@@ -65,9 +71,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Use this running mock for the freepik_mock fixture instead of starting one.",
     )
     group.addoption(
+        "--freepik-mock-api-key",
+        default=None,
+        help="For --freepik-mock-url: the key to use when that mock accepts only some keys "
+        "(default: a new key per test, which a mock without --api-key accepts).",
+    )
+    group.addoption(
+        "--freepik-mock-webhook-secret",
+        action="append",
+        default=None,
+        help="For --freepik-mock-url: that mock's webhook secret(s), if not the default.",
+    )
+    group.addoption(
         "--freepik-mock-admin-token",
         default=None,
-        help="The admin token of the mock given with --freepik-mock-url, if it has one.",
+        help="For --freepik-mock-url: that mock's admin token, if it has one.",
     )
     group.addoption(
         "--contract-base-url",
@@ -98,10 +116,14 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def freepik_mock_config() -> MockConfig:
     """The configuration of the mocks the fixtures start; override it to change it."""
+    from mock_server import MockConfig
+
     return MockConfig(speed=DEFAULT_SPEED)
 
 
 def _fail_on_unexpected(app: Flask) -> None:
+    from mock_server.web import get_state
+
     errors = get_state(app).take_unexpected()
     if errors:
         pytest.fail(
@@ -112,24 +134,45 @@ def _fail_on_unexpected(app: Flask) -> None:
 
 @pytest.fixture(scope="session")
 def _freepik_mock_server(freepik_mock_config: MockConfig) -> Iterator[LiveServer]:
+    from mock_server.live import LiveServer
+
     with LiveServer(config=freepik_mock_config) as server:
         yield server
+
+
+def _shared_mock(config: pytest.Config) -> Iterator[LiveMock]:
+    """A mock someone else runs: scoped to a key of this test's own, cleaned up after it."""
+    from .live_mock import LiveMock
+
+    with LiveMock(
+        url=config.getoption("--freepik-mock-url").rstrip("/"),
+        api_key=config.getoption("--freepik-mock-api-key") or f"test-{uuid.uuid4().hex}",
+        webhook_secrets=_shared_secrets(config),
+        admin_token=config.getoption("--freepik-mock-admin-token"),
+        shared=True,
+    ) as mock:
+        try:
+            yield mock
+        finally:
+            mock.remove_own_rules()
+
+
+def _shared_secrets(config: pytest.Config) -> tuple[str, ...]:
+    from mock_server.core import DEFAULT_WEBHOOK_SECRET
+
+    return tuple(config.getoption("--freepik-mock-webhook-secret") or (DEFAULT_WEBHOOK_SECRET,))
 
 
 @pytest.fixture
 def freepik_mock(request: pytest.FixtureRequest) -> Iterator[LiveMock]:
     """A live mock on 127.0.0.1 (one per session, reset before each test)."""
-    external_url = request.config.getoption("--freepik-mock-url")
-    if external_url:
-        # A shared server: no reset (other workers use it too); a key of this test's own.
-        with LiveMock(
-            url=external_url.rstrip("/"),
-            api_key=f"test-{uuid.uuid4().hex}",
-            webhook_secrets=MockConfig().effective_webhook_secrets,
-            admin_token=request.config.getoption("--freepik-mock-admin-token"),
-        ) as mock:
-            yield mock
+    if request.config.getoption("--freepik-mock-url"):
+        yield from _shared_mock(request.config)
         return
+    from mock_server.web import get_state
+
+    from .live_mock import LiveMock
+
     server: LiveServer = request.getfixturevalue("_freepik_mock_server")
     config: MockConfig = request.getfixturevalue("freepik_mock_config")
     state = get_state(server.app)
@@ -148,6 +191,8 @@ def freepik_mock(request: pytest.FixtureRequest) -> Iterator[LiveMock]:
 @pytest.fixture
 def freepik_mock_app(freepik_mock_config: MockConfig) -> Iterator[Flask]:
     """A new in-process mock for this test (use it with ``httpx.WSGITransport`` or respx)."""
+    from mock_server import close_app, create_app
+
     app = create_app(freepik_mock_config)
     try:
         yield app
@@ -158,16 +203,28 @@ def freepik_mock_app(freepik_mock_config: MockConfig) -> Iterator[Flask]:
 
 @pytest.fixture
 def freepik_respx(freepik_mock_app: Flask) -> Iterator[respx.MockRouter]:
-    """respx routing ``api.freepik.com`` and ``api.magnific.com`` to ``freepik_mock_app``."""
+    """respx routing the API's hosts to ``freepik_mock_app``; loopback passes, the rest fails."""
+    import respx
+
+    from .routing import pass_loopback, route_api_hosts
+
     with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
         route_api_hosts(router, app=freepik_mock_app)
+        pass_loopback(router)
         yield router
 
 
 @pytest.fixture
-def webhook_receiver(freepik_mock_config: MockConfig) -> Iterator[WebhookReceiver]:
+def webhook_receiver(request: pytest.FixtureRequest) -> Iterator[WebhookReceiver]:
     """A receiver on 127.0.0.1 that records deliveries and verifies their signatures."""
-    with WebhookReceiver(secrets=freepik_mock_config.effective_webhook_secrets) as receiver:
+    from .receiver import WebhookReceiver
+
+    if request.config.getoption("--freepik-mock-url"):
+        secrets = _shared_secrets(request.config)
+    else:
+        config: MockConfig = request.getfixturevalue("freepik_mock_config")
+        secrets = config.effective_webhook_secrets
+    with WebhookReceiver(secrets=secrets) as receiver:
         yield receiver
     bad = receiver.unverified
     if bad:

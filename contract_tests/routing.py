@@ -17,10 +17,13 @@ from typing import Any
 import httpx
 import respx
 
-__all__ = ["API_HOSTS", "route_api_hosts"]
+__all__ = ["API_HOSTS", "LOOPBACK_HOSTS", "pass_loopback", "route_api_hosts"]
 
 #: The hosts the vendor serves the API on (the Freepik name and the Magnific rebrand).
 API_HOSTS = ("api.freepik.com", "api.magnific.com")
+#: This machine: left to the network, so live mocks, receivers and the mock's own webhook
+#: deliveries keep working while the vendor hosts are routed in-process.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def route_api_hosts(
@@ -37,3 +40,8 @@ def route_api_hosts(
         )
 
     return [router.route(host=host).mock(side_effect=answer) for host in hosts]
+
+
+def pass_loopback(router: respx.MockRouter) -> list[respx.Route]:
+    """Let requests to this machine through ``router`` to the real network stack."""
+    return [router.route(host=host).pass_through() for host in LOOPBACK_HOSTS]

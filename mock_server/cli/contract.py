@@ -50,7 +50,8 @@ def contract(
     with a missing, empty or invalid key or with an invalid body (every create lacks a required
     field, so the API must refuse it). Redirects are not followed.
 
-    Exit code: 0 no differences, 1 differences found, 2 the server could not be reached.
+    Exit code: 0 no differences, 1 differences found, 2 the server could not be reached,
+    3 the server refused the API key (its differences are then not drift).
     """
     # Imported here: mock_server must not import contract_tests when it is itself imported.
     from contract_tests.drift import render_json, render_table, run_drift

@@ -67,9 +67,12 @@ def _refusal(response: httpx.Response, body: Any) -> str:
         text = _clip(" ".join(response.text.split()))
         return f"{head}{f': {text}' if text else ''} (not JSON: is --mock-url the mock's URL?)"
     message = body.get("message") if isinstance(body, Mapping) else None
+    hint = ""
+    if response.status_code == 401:
+        hint = " (pass --admin-token, or set FREEPIK_MOCK_ADMIN_TOKEN)"
     if isinstance(message, str) and message.strip():
-        return f"{head}: {_clip(' '.join(message.split()))}"
-    return head
+        return f"{head}: {_clip(' '.join(message.split()))}{hint}"
+    return f"{head}{hint}"
 
 
 def _clip(text: str) -> str:
@@ -145,8 +148,10 @@ def webhook() -> None:
 @click.option(
     "--status",
     type=click.Choice(_STATUSES, case_sensitive=False),
+    metavar="[" + "|".join(_STATUSES) + "]",
     default=None,
-    help="Status in the body [default: the task's status, or COMPLETED without --task-id].",
+    help="Status in the body (any case) [default: the task's status, or COMPLETED without "
+    "--task-id].",
 )
 @click.option("--task-id", default=None, help="A task of the mock to describe (default: a new id).")
 @_mock_url

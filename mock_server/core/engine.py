@@ -1,10 +1,20 @@
 """The core: one object that owns the clock, the tasks, the rules and who hears of status changes.
 
 Framework-free: the Flask app and the in-process adapters call it; nothing here knows HTTP.
+
+On the manual clock the engine simulates time exactly: every action happens at the mock instant
+it was due. ``advance(s)`` moves the clock, then ``settle`` catches up instant by instant, in order:
+each status change, each webhook attempt and each retry due by the new reading happens at its own
+instant, and the next instant comes only once the work of the one before is done (an attempt
+takes no mock time). So when ``advance`` returns, everything that would have happened by now has
+happened, and one ``advance(1000)`` leaves the same history as ten ``advance(100)``. Work that
+comes due without the clock moving (a new task's CREATED, a forced change) happens "now". On the
+real clock actions happen when real time reaches them.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Callable
@@ -24,6 +34,8 @@ __all__ = ["MAX_ELAPSED_SECONDS", "MockEngine", "StatusListener"]
 #: How far ``advance`` may move mock time since start or reset: a century. More is certainly a
 #: mistake in a test, and far beyond it the displayed date-times would run out of calendar.
 MAX_ELAPSED_SECONDS = 100 * 365 * 24 * 3600.0
+
+log = logging.getLogger(__name__)
 
 
 class StatusListener(Protocol):
@@ -46,6 +58,7 @@ class MockEngine:
         self._reset_hooks: list[Callable[[], None]] = []
         self._idle_waiters: list[Callable[[], bool]] = []
         self._announce_lock = threading.Lock()
+        self._settle_lock = threading.Lock()
         for rule in config.scenarios:
             self.scenarios.add(rule)
         self.scheduler.start()
@@ -146,7 +159,12 @@ class MockEngine:
         return task
 
     def advance(self, seconds: float) -> None:
-        """Move the clock; returns once every due change happened and its first attempt is made."""
+        """Move the clock; returns once everything due by the new reading has happened.
+
+        That is every status change and every webhook attempt and retry due by then, each at
+        the mock instant it was due, in order (on the real clock: what is due now, see
+        ``settle``). Concurrent calls take turns.
+        """
         if not math.isfinite(seconds) or seconds < 0:
             raise ControlInputError("'seconds' must be a finite number >= 0")
         now = self.clock.now()
@@ -157,18 +175,40 @@ class MockEngine:
                 f"(100 years) since start or reset: it is at {now:g} s, so at most {left:g} s "
                 "more (POST /_mock/reset starts it again)"
             )
-        self.clock.advance(seconds)
-        self.scheduler.wake()
-        self.settle()
+        with self._settle_lock:
+            self.clock.advance(seconds)
+            self.scheduler.wake()
+            self._settle()
 
     def settle(self, *, rounds: int = 1000) -> None:
-        """Run everything due now and wait for the work it starts, until nothing more is due."""
+        """Run everything due now and wait for the work it starts, until nothing more is due.
+
+        On the manual clock this catches up instant by instant (see the module's docstring):
+        at each instant that has something due, in order, it runs that instant's actions and
+        waits for the work they start (webhook attempts, whose retries and following messages
+        are scheduled from that instant) before it moves to the next. ``rounds`` bounds the
+        rounds of waiting at one instant, a guard against work that never stops scheduling more.
+        """
+        with self._settle_lock:
+            self._settle(rounds=rounds)
+
+    def _settle(self, *, rounds: int = 1000) -> None:
+        with self.scheduler.catching_up():
+            self._drain(rounds=rounds)
+            while self.scheduler.step():
+                self._drain(rounds=rounds)
+
+    def _drain(self, *, rounds: int) -> None:
+        """Run what is due at the scheduler's instant and wait for what it starts, until quiet."""
         for _ in range(rounds):
             self.scheduler.run_due()
             self.scheduler.wait_idle()
             waited = [waiter() for waiter in self._idle_waiters]
-            if not any(waited):
+            if not any(waited) and not self.scheduler.has_due():
                 return
+        log.warning(
+            "work at mock instant %g still came after %d rounds", self.scheduler.now(), rounds
+        )
 
     def reset(self) -> None:
         """Forget tasks and rules, restart the clock and the id sequence, reset every component."""
@@ -178,6 +218,7 @@ class MockEngine:
             self.scenarios.clear()
             self._ids.reset()
             self.clock.reset()
+            self.scheduler.clear()  # again: simulated time starts from the clock's new reading
             for rule in self.config.scenarios:
                 self.scenarios.add(rule)
             for hook in self._reset_hooks:
@@ -210,7 +251,9 @@ class MockEngine:
             task = self.tasks.get(task_id)
             if task is None:
                 return
-            reached = [s for s, _ in task.changes_until(self.clock.now()) if s not in task.emitted]
+            # The scheduler's instant: while advance catches up, a later change is not reached yet.
+            now = self.scheduler.now()
+            reached = [s for s, _ in task.changes_until(now) if s not in task.emitted]
             task.emitted.extend(reached)
             for status in reached:
                 for listener in self._listeners:

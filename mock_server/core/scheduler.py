@@ -1,8 +1,15 @@
 """Runs actions at instants of mock time, on a background thread and on demand.
 
 The background thread serves the real clock (it sleeps until the next action is due) and actions due
-"now" on any clock, so that nothing slow runs on a request path. ``run_due`` lets a caller (the
-manual clock's ``advance``) run everything that is due in its own thread and return when done.
+"now" on any clock, so that nothing slow runs on a request path. ``run_due`` lets a caller run
+everything that is due in its own thread and return when done.
+
+On the manual clock the scheduler *simulates* time: ``now()`` is the instant up to which actions
+have run, which is the clock's reading except while ``advance`` catches up. Then the caller (the
+engine's ``settle``) holds the background thread back with ``catching_up()`` and moves through the
+instants that came due one at a time with ``step()``, running each instant's actions and waiting for
+the work they start before going on, so that every action happens at the mock instant it was due,
+in order, whether the clock moved in one jump or in many small ones.
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ import heapq
 import itertools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .clock import Clock
@@ -31,14 +39,21 @@ class _Entry:
 
 
 class Scheduler:
-    """A heap of (mock instant, action), run by one daemon thread and by ``run_due``."""
+    """A heap of (mock instant, action), run by one daemon thread and by ``run_due``.
+
+    ``simulated`` is True on the manual clock: actions then run at the instant they were due (see
+    ``now``, ``step`` and ``catching_up``); on the real clock they run when real time reaches it.
+    """
 
     def __init__(self, *, clock: Clock) -> None:
         self._clock = clock
+        self.simulated = clock.mode == "manual"
         self._heap: list[_Entry] = []
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._running = 0
+        self._catch_ups = 0
+        self._instant = clock.now()
         self._stopping = False
         self._thread: threading.Thread | None = None
 
@@ -63,6 +78,15 @@ class Scheduler:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
+    def now(self) -> float:
+        """The mock instant at which work happens now.
+
+        On the real clock, the clock's reading. On the manual clock, the instant up to which
+        actions have run: the clock's reading, except while ``advance`` catches up, when it is
+        the instant being caught up (an action and the work it starts happen at that instant).
+        """
+        return self._instant if self.simulated else self._clock.now()
+
     def call_at(self, at: float, action: Action) -> None:
         """Run ``action`` once mock time reaches ``at``."""
         with self._cond:
@@ -74,14 +98,53 @@ class Scheduler:
         self.call_at(self._clock.now(), action)
 
     def clear(self) -> None:
-        """Forget every pending action (used by reset)."""
+        """Forget every pending action and start simulated time from the clock (used by reset)."""
         with self._cond:
             self._heap.clear()
+            self._instant = self._clock.now()
+            self._cond.notify_all()
 
     def wake(self) -> None:
         """Re-read the clock (after it was moved or reset)."""
         with self._cond:
             self._cond.notify_all()
+
+    @contextmanager
+    def catching_up(self) -> Iterator[None]:
+        """While inside, the background thread leaves due actions to the caller (manual clock).
+
+        On the real clock this changes nothing. On the manual clock the caller runs them with
+        ``run_due`` and ``step``, so that each instant's actions run in the order they were
+        scheduled, and only once the earlier instants' work is done. If the caller leaves early
+        (an exception), simulated time jumps to the clock's reading and the background thread
+        runs what is left, late.
+        """
+        with self._cond:
+            self._catch_ups += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._catch_ups -= 1
+                if self.simulated:
+                    self._instant = max(self._instant, self._clock.now())
+                self._cond.notify_all()
+
+    def step(self) -> bool:
+        """Move simulated time to the next instant that has an action due by the clock's reading.
+
+        True if there is one (run its actions with ``run_due``); False when none is left, and
+        simulated time is then the clock's reading. Always False on the real clock.
+        """
+        if not self.simulated:
+            return False
+        with self._cond:
+            target = self._clock.now()
+            if self._heap and self._heap[0].at <= target:
+                self._instant = min(max(self._instant, self._heap[0].at), target)
+                return True
+            self._instant = target
+            return False
 
     def run_due(self) -> None:
         """Run, in this thread, every action due now, including ones they schedule for now."""
@@ -93,15 +156,32 @@ class Scheduler:
                 self._running += 1
             self._run(entry)
 
+    def has_due(self) -> bool:
+        """Whether an action is due now (and not yet started)."""
+        with self._cond:
+            return self._has_due()
+
     def wait_idle(self, *, timeout: float = 30.0) -> bool:
-        """Wait until no action is running and none is due. False on timeout."""
+        """Wait until no action is running and none is left for the background thread to start.
+
+        While a catch-up is in progress the background thread starts nothing, so this waits only
+        for what it is running. False on timeout.
+        """
         with self._cond:
             return self._cond.wait_for(
-                lambda: self._running == 0 and not self._has_due(), timeout=timeout
+                lambda: self._running == 0 and (self._held() or not self._has_due()),
+                timeout=timeout,
             )
 
+    def _held(self) -> bool:
+        """Whether the background thread leaves due actions to a catch-up (manual clock only)."""
+        return self.simulated and self._catch_ups > 0
+
+    def _frontier(self) -> float:
+        return self._instant if self.simulated else self._clock.now()
+
     def _has_due(self) -> bool:
-        return bool(self._heap) and self._heap[0].at <= self._clock.now()
+        return bool(self._heap) and self._heap[0].at <= self._frontier()
 
     def _pop_due(self) -> _Entry | None:
         if self._has_due():
@@ -118,16 +198,20 @@ class Scheduler:
                 self._running -= 1
                 self._cond.notify_all()
 
+    def _next_wait(self) -> float | None:
+        """Real seconds until the background thread may have something to run (None: unknown)."""
+        if not self._heap or self.simulated:
+            return None  # on the manual clock only call_at, clear or a catch-up's end bring work
+        return self._clock.real_seconds_until(self._heap[0].at)
+
     def _loop(self) -> None:
         while True:
             with self._cond:
                 if self._stopping:
                     return
-                entry = self._pop_due()
+                entry = None if self._held() else self._pop_due()
                 if entry is None:
-                    delay = (
-                        None if not self._heap else self._clock.real_seconds_until(self._heap[0].at)
-                    )
+                    delay = self._next_wait()
                     # A bounded wait re-reads the clock even if nobody notifies (speed > 1 drift).
                     self._cond.wait(timeout=0.5 if delay is None else min(delay, 0.5))
                     continue

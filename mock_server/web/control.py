@@ -74,7 +74,7 @@ def clock() -> Response:
 
 @control.post("/clock/advance")
 def advance_clock() -> Response:
-    """Move mock time; answers once every due change happened and its first attempt is made."""
+    """Move mock time; answers once everything due by then (changes, attempts, retries) happened."""
     body = read_control_json()
     unknown = sorted(set(body) - {"seconds"})
     if unknown:

@@ -185,8 +185,13 @@ def _bearer_token(header: str | None) -> str | None:
     return token.strip()
 
 
+#: Open without the admin token: a container's health check must not need a secret, and it
+#: tells nothing but the version.
+_OPEN_CONTROL_PATHS = frozenset({"/_mock/health"})
+
+
 def install_admin_guard(app: Flask, state: MockState) -> None:
-    """With ``config.admin_token`` set, every ``/_mock`` call needs ``Authorization: Bearer``."""
+    """With ``config.admin_token`` set, every ``/_mock`` call but health needs ``Bearer``."""
     expected = state.config.admin_token
     if not expected:
         return
@@ -194,13 +199,14 @@ def install_admin_guard(app: Flask, state: MockState) -> None:
 
     @app.before_request
     def _require_admin_token() -> Response | None:
-        if not is_control_path(request.path):
+        if not is_control_path(request.path) or request.path in _OPEN_CONTROL_PATHS:
             return None
         given = _bearer_token(request.headers.get("Authorization"))
         # Digests of equal length, compared in constant time: neither the token nor its length
         # leaks through timing.
         if given is not None and hmac.compare_digest(_digest(given), expected_digest):
             return None
-        response = json_response({"message": "Invalid admin token"}, status=401)
+        message = "Missing admin token" if given is None else "Invalid admin token"
+        response = json_response({"message": message}, status=401)
         response.headers["WWW-Authenticate"] = 'Bearer realm="freepik-mock control API"'
         return response

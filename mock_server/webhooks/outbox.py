@@ -1,12 +1,21 @@
 """The outbox: one signed message per status change, delivered off the request path.
 
 Messages of one task go out one at a time, in status order: the next is sent once the one before
-it is delivered or given up (the out-of-order chaos switch breaks this on purpose; a replay, an
-explicit request to send one message now, is outside the order too). Attempts run in a lane per
-receiver (see ``lanes``), so a receiver that hangs holds up only its own messages; a failed attempt
-is retried on the mock's clock through the engine's scheduler. ``wait_idle`` (an idle waiter of
-the engine) blocks until no attempt is due or in flight, which makes ``POST /_mock/clock/advance``
-return only after every due attempt was made.
+it is delivered or given up (see ``order``; the out-of-order chaos switch breaks this on purpose;
+a replay, an explicit request to send one message now, is outside the order too). Attempts run in
+a lane per receiver (see ``lanes``), so a receiver that hangs holds up only its own messages; a
+failed attempt is retried on the mock's clock through the engine's scheduler. ``wait_idle`` (an
+idle waiter of the engine) blocks until no attempt is due or in flight, which makes
+``POST /_mock/clock/advance`` return only after every due attempt was made.
+
+When things happen, in mock time. Every attempt has the instant it was due: the instant of the
+status change for a message's first attempt, of the retry for a retry, and, for a message that
+waited for an earlier one of its task, the instant that one was settled. On the manual clock an
+attempt is recorded at that instant (an attempt takes no mock time) and its retry is due that
+instant plus the backoff or the receiver's ``Retry-After``, in mock seconds; the engine catches up
+instant by instant, so one big ``advance`` makes every attempt and retry due by then, at the same
+instants as many small ones. On the real clock an attempt is recorded when it starts and its retry
+is due the backoff after it ends. Replays and ad-hoc sends happen "now" (the scheduler's instant).
 """
 
 from __future__ import annotations
@@ -15,7 +24,6 @@ import dataclasses
 import functools
 import logging
 import threading
-from collections import deque
 
 from .. import __version__
 from ..core import FINAL_STATUSES, Clock, MockConfig, MockEngine, Task, TaskStatus
@@ -32,6 +40,7 @@ from .messages import (
     message_body,
     task_message_body,
 )
+from .order import TaskOrder
 from .progress import JobCounter
 from .retry import RetryPolicy
 from .sender import JobOutcome, Sender
@@ -86,8 +95,7 @@ class Outbox:
         self._ids = IdFactory(seed=config.seed)
         self._cond = threading.Condition()
         self._log = MessageLog(limit=max_log)
-        self._queues: dict[str, deque[Message]] = {}
-        self._held: dict[str, list[Message]] = {}
+        self._order = TaskOrder(out_of_order=config.chaos_out_of_order)
         self._cancellations: set[Cancellation] = set()
         self._generation = 0
         self._closed = False
@@ -120,18 +128,8 @@ class Outbox:
                 body=task_message_body(task, status),
                 origin=_TASK,
             )
-            batch = [message]
-            if self.config.chaos_out_of_order:
-                if status not in FINAL_STATUSES:
-                    message.held = True
-                    self._held.setdefault(task.task_id, []).append(message)
-                    return
-                held = self._held.pop(task.task_id, [])
-                for earlier in held:
-                    earlier.held = False
-                batch.extend(reversed(held))
-            self._queues.setdefault(task.task_id, deque()).extend(batch)
-            self._advance_queue(task.task_id)
+            self._order.add(message, final=status in FINAL_STATUSES)
+            self._advance_queue(task.task_id, at=message.created_at)
 
     # -- the control API's operations ----------------------------------------------------------
     def send(
@@ -156,7 +154,7 @@ class Outbox:
                 task_id=message.task_id, status=status, generated=list(generated or [])
             )
             target = message.jobs_done + 1
-            self._dispatch(message, trigger="first")
+            self._dispatch(message, trigger="first", at=message.created_at)
         return self._wait_jobs(message, target) if wait else message.record()
 
     def replay(self, webhook_id: str, *, wait: bool = True) -> MessageRecord:
@@ -178,7 +176,7 @@ class Outbox:
             if message.in_flight:
                 message.rerun = True
             else:
-                self._dispatch(message, trigger="replay")
+                self._dispatch(message, trigger="replay", at=self._scheduler.now())
         return self._wait_jobs(message, target) if wait else message.record()
 
     def get(self, webhook_id: str) -> MessageRecord:
@@ -223,8 +221,7 @@ class Outbox:
             for cancellation in self._cancellations:
                 cancellation.cancel()
             self._log.clear()
-            self._queues.clear()
-            self._held.clear()
+            self._order.clear()
             self._ids.reset()
             self._cond.notify_all()
 
@@ -251,25 +248,20 @@ class Outbox:
             url=url,
             body=body,
             origin=origin,
-            created_at=self._clock.now(),
+            created_at=self._scheduler.now(),
         )
         self._log.add(message)
         return message
 
-    def _advance_queue(self, task_id: str) -> None:
-        """Send the task's oldest unfinished message, unless it is already under way."""
-        queue = self._queues.get(task_id)
-        while queue:
-            head = queue[0]
-            if head.state is not DeliveryState.PENDING:
-                queue.popleft()
-                continue
-            if not head.in_flight and head.next_attempt_at is None:
-                self._dispatch(head, trigger="first" if not head.attempts else "replay")
-            return
-        self._queues.pop(task_id, None)
+    def _advance_queue(self, task_id: str, *, at: float) -> None:
+        """Send the task's oldest unsettled message at ``at``, unless it is already under way."""
+        head = self._order.head(task_id)
+        if head is not None and not head.in_flight and head.next_attempt_at is None:
+            trigger = "first" if not head.attempts else "replay"
+            self._dispatch(head, trigger=trigger, at=max(at, head.created_at))
 
-    def _dispatch(self, message: Message, *, trigger: str) -> None:
+    def _dispatch(self, message: Message, *, trigger: str, at: float) -> None:
+        """Start a job for ``message``, due at mock instant ``at``."""
         if self._closed:
             return
         if message.in_flight:
@@ -277,7 +269,7 @@ class Outbox:
             return
         cancellation = Cancellation()
         job = functools.partial(
-            self._work, message, self._generation, cancellation, trigger, message.body
+            self._work, message, self._generation, cancellation, trigger, message.body, at
         )
         if not self.lanes.submit(lane_key(message.url), job):
             return
@@ -287,8 +279,8 @@ class Outbox:
         self._cancellations.add(cancellation)
         self._jobs.start()
 
-    def _retry_due(self, message: Message, token: int, generation: int) -> None:
-        """A scheduled retry's time came (scheduler thread or ``advance``)."""
+    def _retry_due(self, message: Message, token: int, generation: int, at: float) -> None:
+        """The retry due at mock instant ``at`` came due (scheduler thread or ``advance``)."""
         with self._cond:
             if (
                 generation == self._generation
@@ -296,7 +288,7 @@ class Outbox:
                 and message.state is DeliveryState.PENDING
                 and not message.in_flight
             ):
-                self._dispatch(message, trigger="retry")
+                self._dispatch(message, trigger="retry", at=at)
 
     def _work(
         self,
@@ -305,8 +297,14 @@ class Outbox:
         cancellation: Cancellation,
         trigger: str,
         body: bytes,
+        due: float,
     ) -> None:
-        """One job on a worker thread (no lock held while sending)."""
+        """One job, due at mock instant ``due``, on a worker thread (no lock held while sending).
+
+        On the manual clock its attempts are recorded at ``due``; on the real clock, when they
+        start.
+        """
+        at = due if self._scheduler.simulated else None
         outcome = JobOutcome()
         try:
             if generation == self._generation and not self._closed:
@@ -316,20 +314,25 @@ class Outbox:
                     body=body,
                     trigger=trigger,
                     cancellation=cancellation,
+                    at=at,
                 )
         except Exception as exc:  # a bug here must not kill the worker or leave a job counted
             log.exception("webhook delivery failed unexpectedly")
-            outcome = JobOutcome(attempts=(self.sender.error(trigger, f"internal error: {exc}"),))
+            failure = self.sender.error(trigger, f"internal error: {exc}", at=at)
+            outcome = JobOutcome(attempts=(failure,))
         finally:
             with self._cond:
                 self._cancellations.discard(cancellation)
                 try:
                     if generation == self._generation and not self._closed:
-                        self._finish(message, outcome)
+                        self._finish(message, outcome, due=due)
                 finally:
                     self._jobs.finish()
 
-    def _finish(self, message: Message, outcome: JobOutcome) -> None:
+    def _finish(self, message: Message, outcome: JobOutcome, *, due: float) -> None:
+        """Record a job's attempts and decide what comes next, at the instant the job ended."""
+        # An attempt takes no mock time on the manual clock: the job ends at its due instant.
+        now = due if self._scheduler.simulated else self._scheduler.now()
         attempts = list(outcome.attempts)
         message.in_flight = False
         message.jobs_done += 1
@@ -346,14 +349,16 @@ class Outbox:
             message.blocked_reason = None
             message.retries = 0
             message.token += 1
-            self._dispatch(message, trigger="replay")
+            self._dispatch(message, trigger="replay", at=max(now, self._scheduler.now()))
         elif message.origin == _TASK:
-            self._advance_queue(message.task_id)
+            self._advance_queue(message.task_id, at=now)
 
     def _judge(self, message: Message, attempt: Attempt) -> float | None:
         """Delivered, given up, or retried later (410 stops retries; Retry-After is honoured).
 
-        Answers when the retry is due, None when there is none.
+        Answers when the retry is due, None when there is none. The delay (backoff with jitter,
+        or ``Retry-After``) counts in mock seconds from the attempt's instant on the manual
+        clock (its due instant), from now (the attempt's end) on the real clock.
         """
         if attempt.status_code is not None and 200 <= attempt.status_code < 300:
             message.state = DeliveryState.DELIVERED
@@ -365,11 +370,11 @@ class Outbox:
         delay = self.retry.delay(
             retry=message.retries, key=message.webhook_id, retry_after=attempt.retry_after
         )
-        at = self._clock.now() + delay
+        at = (attempt.at if self._scheduler.simulated else self._clock.now()) + delay
         message.next_attempt_at = at
         message.token += 1
         self._scheduler.call_at(
-            at, functools.partial(self._retry_due, message, message.token, self._generation)
+            at, functools.partial(self._retry_due, message, message.token, self._generation, at)
         )
         return at
 

@@ -30,9 +30,10 @@ class JobOutcome:
 class Sender:
     """Makes the attempts of one job; called on a worker thread, holding no lock.
 
-    ``mock_now`` gives the mock instant recorded with each attempt; ``webhook-timestamp`` is always
-    the real Unix time of the attempt, read from ``wall_time`` (receivers check it against their
-    own clock; tests may replace it).
+    ``mock_now`` gives the mock instant recorded with each attempt, unless the job names the
+    instant it happens at (the manual clock: see ``run``); ``webhook-timestamp`` is always the
+    real Unix time of the attempt, read from ``wall_time`` (receivers check it against their own
+    clock; tests may replace it).
     """
 
     def __init__(
@@ -61,9 +62,15 @@ class Sender:
         body: bytes,
         trigger: str,
         cancellation: Cancellation,
+        at: float | None = None,
     ) -> JobOutcome:
-        """Resolve and check ``url`` once, then POST the signed ``body`` to the checked address."""
-        at = self._mock_now()
+        """Resolve and check ``url`` once, then POST the signed ``body`` to the checked address.
+
+        ``at`` is the mock instant the job's attempts are recorded at (the manual clock, where an
+        attempt takes no mock time); None records each one when it starts.
+        """
+        fixed = at
+        at = self._mock_now() if fixed is None else fixed
         started = time.monotonic()
         policy = self.targets
 
@@ -93,7 +100,7 @@ class Sender:
             attempts.append(_attempt(at, kind, timestamp, headers, result))
             if not (result.ok and self.duplicate) or cancellation.cancelled:
                 break
-            at, started = self._mock_now(), time.monotonic()
+            at, started = (self._mock_now() if fixed is None else fixed), time.monotonic()
         return JobOutcome(attempts=tuple(attempts))
 
     def error(

@@ -64,12 +64,19 @@ def test_a_429_says_when_to_retry(live_mock: LiveMock) -> None:
     )
 
 
-@pytest.mark.parametrize("status", [500, 502, 503])
-def test_a_server_error(live_mock: LiveMock, status: int) -> None:
+@pytest.mark.parametrize(
+    ("status", "ending"),
+    [
+        (500, "Internal Server Error. Try again later."),
+        (502, "Bad Gateway. Try again later."),
+        # The API's own message already ends with a period and says to try again.
+        (503, "Service Unavailable. Please try again later."),
+    ],
+)
+def test_a_server_error(live_mock: LiveMock, status: int, ending: str) -> None:
     live_mock.fault(match={"method": "GET"}, status=status)
     line = error_line(run_cli("list", *NO_RETRIES, *api(live_mock)))
-    assert line.startswith(f"Error: the API failed: HTTP {status} from GET {COLLECTION}: ")
-    assert line.endswith("Try again later.")
+    assert line == f"Error: the API failed: HTTP {status} from GET {COLLECTION}: {ending}"
 
 
 def test_max_retries_bounds_the_attempts(live_mock: LiveMock) -> None:

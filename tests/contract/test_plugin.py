@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
 import pytest
 
+from mock_server import MockConfig
+from mock_server.live import LiveServer
+
 pytestmark = pytest.mark.live
+
+# In-process pytester runs forget the modules they imported; the fixtures import the kit lazily,
+# and PyYAML's C part cannot be imported twice, so the kit is imported here, once, for them.
+for _module in (
+    "contract_tests.live_mock",
+    "contract_tests.receiver",
+    "contract_tests.routing",
+    "mock_server.live",
+    "mock_server.spec.adapter",
+    "mock_server.web.app",
+    "yaml",
+):
+    importlib.import_module(_module)
 
 
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
@@ -53,7 +70,7 @@ def test_music_client_generates_and_downloads_from_the_live_mock(
         pytester,
         """
         def test_generate(music_client, tmp_path):
-            task = music_client.generate("Calm lo-fi piano", 10, poll_interval=0.05)
+            task = music_client.generate("Calm lo-fi piano", 10)
             assert task.status.value == "COMPLETED"
             path = tmp_path / "track.mp3"
             music_client.download(task, path)
@@ -195,3 +212,77 @@ def test_the_plugin_loads_without_the_test_extras() -> None:
         "import contract_tests.plugin\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_project_with_its_own_client_module_still_runs(pytester: pytest.Pytester) -> None:
+    # The kit's top-level packages have common names; the plugin must not import them on load.
+    pytester.makepyfile(client="def my_thing():\n    return 42\n")
+    pytester.makepyfile(
+        test_own="""
+        from client import my_thing
+
+        def test_mine():
+            assert my_thing() == 42
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_freepik_respx_lets_the_mocks_own_webhooks_reach_a_loopback_receiver(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+        import httpx
+        from contract_tests import MockControl
+
+        def test_webhooks(freepik_respx, freepik_mock_app, webhook_receiver):
+            answer = httpx.post(
+                "https://api.freepik.com/v1/ai/music-generation",
+                headers={"x-freepik-api-key": "k"},
+                json={"prompt": "p", "music_length_seconds": 10,
+                      "webhook_url": webhook_receiver.url},
+            )
+            task_id = answer.json()["data"]["task_id"]
+            with MockControl(app=freepik_mock_app) as control:
+                control.complete(task_id)
+            done = webhook_receiver.wait_for(status="COMPLETED", timeout=10)
+            assert done[0].event.task.task_id == task_id
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_a_shared_mock_keeps_each_tests_rules_and_requests_to_itself(
+    pytester: pytest.Pytester,
+) -> None:
+    config = MockConfig(api_keys=("shared-key-0001",), webhook_secrets=("whsec_c2hhcmVk",))
+    with LiveServer(config=config) as server:
+        pytester.makepyfile(
+            """
+            def test_first(freepik_mock):
+                freepik_mock.add_scenario(match={"prompt_contains": "doomed"}, outcome="FAILED")
+                freepik_mock.add_fault(match={"path": "/nowhere"}, status=503)
+                with freepik_mock.client() as music:
+                    music.create("doomed", 10)
+                assert len(freepik_mock.requests(method="POST")) == 1
+
+            def test_second(freepik_mock, webhook_receiver):
+                assert freepik_mock.scenarios() == []  # the first test's rules are gone
+                assert freepik_mock.faults() == []
+                freepik_mock.send_webhook(url=webhook_receiver.url, status="COMPLETED")
+                webhook_receiver.wait_for(1)  # verified with the shared mock's secret
+            """
+        )
+        result = pytester.runpytest_inprocess(
+            "-p",
+            "no:cacheprovider",
+            f"--freepik-mock-url={server.url}",
+            "--freepik-mock-api-key=shared-key-0001",
+            "--freepik-mock-webhook-secret=whsec_c2hhcmVk",
+        )
+        scenarios = server.app.test_client().get("/_mock/scenarios").get_json()["data"]
+    result.assert_outcomes(passed=2)
+    assert scenarios == []

@@ -26,7 +26,6 @@ def guarded(make_app: Callable[..., Flask]) -> FlaskClient:
 
 
 CONTROL_CALLS = [
-    ("GET", "/_mock/health"),
     ("POST", "/_mock/reset"),
     ("GET", "/_mock/tasks"),
     ("GET", "/_mock/scenarios"),
@@ -41,8 +40,20 @@ CONTROL_CALLS = [
 def test_every_control_call_needs_the_token(guarded: FlaskClient, method: str, route: str) -> None:
     response = guarded.open(route, method=method, json={"outcome": "FAILED"})
     assert response.status_code == 401
-    assert response.get_json() == {"message": "Invalid admin token"}
+    assert response.get_json() == {"message": "Missing admin token"}
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_health_stays_open_for_container_health_checks(guarded: FlaskClient) -> None:
+    response = guarded.get("/_mock/health")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "ok"
+
+
+def test_a_wrong_token_is_told_apart_from_a_missing_one(guarded: FlaskClient) -> None:
+    wrong = guarded.get("/_mock/tasks", headers={"Authorization": "Bearer nope"})
+    assert wrong.get_json() == {"message": "Invalid admin token"}
+    assert guarded.get("/_mock/tasks").get_json() == {"message": "Missing admin token"}
 
 
 @pytest.mark.parametrize(
@@ -54,7 +65,7 @@ def test_anything_but_the_bearer_token_is_refused(guarded: FlaskClient, authoriz
         "/_mock/scenarios", json={"outcome": "FAILED"}, headers={"Authorization": authorization}
     )
     assert response.status_code == 401
-    assert response.get_json() == {"message": "Invalid admin token"}
+    assert response.get_json()["message"] in {"Missing admin token", "Invalid admin token"}
 
 
 def test_nothing_changes_without_the_token(guarded: FlaskClient) -> None:

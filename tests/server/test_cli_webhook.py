@@ -89,7 +89,9 @@ def test_a_missing_admin_token_is_reported() -> None:
     with LiveServer(config=MockConfig(clock="manual", admin_token="tok")) as guarded:
         refused = run("list", "--mock-url", guarded.url)
         accepted = run("list", "--mock-url", guarded.url, "--admin-token", "tok")
-    assert_one_line_error(refused, code=1, says="HTTP 401 Unauthorized: Invalid admin token")
+    assert_one_line_error(
+        refused, code=1, says="HTTP 401 Unauthorized: Missing admin token (pass --admin-token"
+    )
     assert accepted.exit_code == 0, accepted.output
 
 

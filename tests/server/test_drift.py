@@ -199,7 +199,7 @@ def test_a_different_message_with_the_same_status_is_reported(live: LiveServer) 
     )
     assert rows["list-no-key"].spec_verdict == "ok"
     assert differing(report) == LIST_PROBES
-    assert report.exit_code == 1
+    assert report.exit_code == drift.EXIT_KEY_REFUSED  # the list with the key got 401 too
 
 
 def test_a_server_that_accepts_creates_and_redirects_is_reported() -> None:
@@ -310,3 +310,15 @@ def test_importing_the_mock_and_its_cli_does_not_import_contract_tests() -> None
         "assert not any(m.startswith('contract_tests') for m in sys.modules), 'cycle'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_refused_key_is_told_apart_from_drift(live: LiveServer) -> None:
+    report = run_drift(base_url=live.url, api_key="not-a-key-of-this-mock", timeout=10)
+    assert report.key_refused
+    assert report.exit_code == drift.EXIT_KEY_REFUSED == 3
+    assert "refused the API key" in drift.render_table(report)
+    result = CliRunner().invoke(
+        main, ["contract", "--base-url", live.url, "--api-key", "not-a-key-of-this-mock"]
+    )
+    assert result.exit_code == 3
+    assert "check --api-key" in result.output

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,38 +18,9 @@ from standardwebhooks import Webhook
 from contract_tests.receiver import Delivery, WebhookReceiver
 from mock_server.web import get_state
 from mock_server.webhooks import Outbox
+from tests.server.webhook_support import AUTH, PATH, advance, create, log
 
-PATH = "/v1/ai/music-generation"
-AUTH = {"x-freepik-api-key": "webhook-test-key"}
 WHSEC = "whsec_" + base64.b64encode(b"replay and send test secret").decode()
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as started:
-        yield started
-
-
-def create(client: FlaskClient, url: str | None) -> str:
-    body: dict[str, Any] = {"prompt": "lofi", "music_length_seconds": 10}
-    if url is not None:
-        body["webhook_url"] = url
-    response = client.post(PATH, json=body, headers=AUTH)
-    assert response.status_code == 200, response.get_json()
-    task_id: str = response.get_json()["data"]["task_id"]
-    return task_id
-
-
-def advance(client: FlaskClient, seconds: float) -> None:
-    assert client.post("/_mock/clock/advance", json={"seconds": seconds}).status_code == 200
-
-
-def log(client: FlaskClient, task_id: str | None = None) -> list[dict[str, Any]]:
-    query = {"task_id": task_id} if task_id else {}
-    data: list[dict[str, Any]] = client.get("/_mock/webhooks", query_string=query).get_json()[
-        "data"
-    ]
-    return data
 
 
 def verified(delivery: Delivery) -> Any:

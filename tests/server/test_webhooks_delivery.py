@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -17,35 +17,7 @@ from mock_server import MockConfig
 from mock_server.live import LiveServer
 from mock_server.web import close_app, get_state
 from mock_server.webhooks import TargetPolicy
-
-PATH = "/v1/ai/music-generation"
-AUTH = {"x-freepik-api-key": "webhook-test-key"}
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as started:
-        yield started
-
-
-def create(client: FlaskClient, url: str, *, prompt: str = "lofi beats") -> str:
-    body = {"prompt": prompt, "music_length_seconds": 10, "webhook_url": url}
-    response = client.post(PATH, json=body, headers=AUTH)
-    assert response.status_code == 200, response.get_json()
-    task_id: str = response.get_json()["data"]["task_id"]
-    return task_id
-
-
-def advance(client: FlaskClient, seconds: float) -> None:
-    assert client.post("/_mock/clock/advance", json={"seconds": seconds}).status_code == 200
-
-
-def log(client: FlaskClient, task_id: str | None = None) -> list[dict[str, Any]]:
-    query = {"task_id": task_id} if task_id else {}
-    data: list[dict[str, Any]] = client.get("/_mock/webhooks", query_string=query).get_json()[
-        "data"
-    ]
-    return data
+from tests.server.webhook_support import AUTH, PATH, advance, create, log
 
 
 def statuses(receiver: WebhookReceiver) -> list[str]:
@@ -88,8 +60,8 @@ def test_a_completed_task_sends_each_status_once_in_order_as_the_get_shows_it(
 def test_a_failed_task_sends_created_in_progress_then_failed(
     make_app: Callable[..., Flask], receiver: WebhookReceiver
 ) -> None:
-    client = make_app(scenarios=({"match": {"prompt_contains": "doom"}, "outcome": "FAILED"},))
-    client = client.test_client()
+    app = make_app(scenarios=({"match": {"prompt_contains": "doom"}, "outcome": "FAILED"},))
+    client = app.test_client()
     task_id = create(client, receiver.url, prompt="doom metal")
     advance(client, 5)
     assert [d.json() for d in receiver.deliveries] == [
@@ -159,7 +131,12 @@ def test_a_failing_receiver_gets_retries_with_the_same_webhook_id_and_order_is_k
     assert 1.0 <= created["next_attempt_elapsed_seconds"] <= 1.2
     advance(client, 1.2)  # the first retry fails; IN_PROGRESS is due but must wait
     assert statuses(receiver) == ["CREATED", "CREATED"]
-    assert 1.2 + 2.0 <= log(client, task_id)[0]["next_attempt_elapsed_seconds"] <= 1.2 + 2.4
+    created = log(client, task_id)[0]
+    first_retry = created["attempts"][1]
+    # Made at the instant it was due (not at the clock's 1.2 s), and backed off from there.
+    assert first_retry["elapsed_seconds"] == created["attempts"][0]["next_attempt_elapsed_seconds"]
+    waited = created["next_attempt_elapsed_seconds"] - first_retry["elapsed_seconds"]
+    assert 2.0 <= waited <= 2.4
     advance(client, 2.4)
     assert statuses(receiver) == ["CREATED", "CREATED", "CREATED", "IN_PROGRESS"]
     ids = [d.headers["webhook-id"] for d in receiver.deliveries]
@@ -223,8 +200,7 @@ def test_retries_give_up_after_the_configured_number(
     client = make_app(webhook_max_retries=2, webhook_on_created=False).test_client()
     receiver.default = 503
     task_id = create(client, receiver.url)
-    for _ in range(6):  # each advance makes the attempts that became due, one retry each
-        advance(client, 1000)
+    advance(client, 1000)  # one advance makes every attempt and retry due by then
     messages = log(client, task_id)
     assert [m["state"] for m in messages] == ["failed", "failed"]
     assert [len(m["attempts"]) for m in messages] == [3, 3]

@@ -11,25 +11,15 @@ from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from contract_tests.receiver import HANG, WebhookReceiver
 from mock_server.web import close_app, get_state
 from mock_server.webhooks import Outbox, TargetPolicy
 from mock_server.webhooks.lanes import Lanes, lane_key
 from mock_server.webhooks.progress import JobCounter
+from tests.server.webhook_support import create
 
-PATH = "/v1/ai/music-generation"
-AUTH = {"x-freepik-api-key": "webhook-test-key"}
 WAIT = 10.0  # only turns a hang into a failure
-
-
-def create(client: FlaskClient, url: str) -> str:
-    body = {"prompt": "lofi", "music_length_seconds": 10, "webhook_url": url}
-    response = client.post(PATH, json=body, headers=AUTH)
-    assert response.status_code == 200, response.get_json()
-    task_id: str = response.get_json()["data"]["task_id"]
-    return task_id
 
 
 def outbox_of(app: Flask) -> Outbox:
@@ -137,12 +127,6 @@ def resolver() -> Iterator[StuckResolver]:
     for thread in threading.enumerate():
         if thread.name.startswith("freepik-mock-lookup"):
             thread.join(WAIT)
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as started:
-        yield started
 
 
 def test_a_host_lookup_that_hangs_is_a_timed_out_attempt_and_is_retried(

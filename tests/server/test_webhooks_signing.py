@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -23,12 +23,6 @@ from mock_server.webhooks import Signer, signing_key
 
 WHSEC = "whsec_" + base64.b64encode(b"a 24-byte test secret!!!").decode()
 RAW = "vendor-style-raw-secret-123"
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as started:
-        yield started
 
 
 def deliver_lifecycle(app: Flask, receiver: WebhookReceiver) -> list[Delivery]:

@@ -14,12 +14,6 @@ from mock_server.webhooks import AllowList, TargetBlocked, TargetPolicy, TargetU
 
 
 @pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as started:
-        yield started
-
-
-@pytest.fixture
 def guard() -> Iterator[LoopbackGuard]:
     with LoopbackGuard() as active:
         yield active

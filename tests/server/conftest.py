@@ -1,0 +1,16 @@
+"""Fixtures of the server tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from contract_tests.receiver import WebhookReceiver
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    """A webhook receiver on 127.0.0.1 (answering 200), stopped after the test."""
+    with WebhookReceiver() as started:
+        yield started
