@@ -24,9 +24,10 @@ _IN_PROCESS_URL = "http://127.0.0.1"
 
 
 class MockControlError(Exception):
-    """The control API refused a call (the mock's message is in ``str(error)``)."""
+    """A control call failed: refused (``status_code`` and the mock's message) or unanswered
+    (``status_code`` None)."""
 
-    def __init__(self, message: str, *, status_code: int) -> None:
+    def __init__(self, message: str, *, status_code: int | None) -> None:
         super().__init__(message)
         self.status_code = status_code
 
@@ -66,18 +67,42 @@ class MockControl:
     ) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any:
-        response = self._http.request(method, f"/_mock{path}", json=json, params=params)
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        waits_for_webhooks: bool = False,
+    ) -> Any:
+        # A call that waits for webhook attempts may take as long as a hung receiver makes it
+        # (the mock bounds it): no read timeout there.
+        timeout = self._http.timeout
+        if waits_for_webhooks:
+            timeout = httpx.Timeout(timeout.connect, connect=timeout.connect, read=None)
+        where = f"{method} /_mock{path}"
+        try:
+            response = self._http.request(
+                method, f"/_mock{path}", json=json, params=params, timeout=timeout
+            )
+        except httpx.HTTPError as exc:
+            raise MockControlError(f"{where} failed: {exc!r}", status_code=None) from exc
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = response.text
         if response.status_code >= 400:
-            try:
-                message = response.json().get("message", response.text)
-            except ValueError:
-                message = response.text
+            message = body.get("message", body) if isinstance(body, dict) else body
             raise MockControlError(
-                f"{method} /_mock{path} answered {response.status_code}: {message}",
+                f"{where} answered {response.status_code}: {message}",
                 status_code=response.status_code,
             )
-        return response.json() if response.content else None
+        if response.content and isinstance(body, str):
+            raise MockControlError(
+                f"{where} did not answer JSON: {body[:200]!r}", status_code=response.status_code
+            )
+        return body
 
     # -- the mock as a whole ---------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
@@ -96,7 +121,9 @@ class MockControl:
 
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move mock time; returns once every change now due happened and was announced."""
-        result: dict[str, Any] = self._call("POST", "/clock/advance", json={"seconds": seconds})
+        result: dict[str, Any] = self._call(
+            "POST", "/clock/advance", json={"seconds": seconds}, waits_for_webhooks=True
+        )
         return result
 
     # -- tasks -----------------------------------------------------------------------------------
@@ -112,12 +139,16 @@ class MockControl:
 
     def complete(self, task_id: str) -> dict[str, Any]:
         """End the task now with COMPLETED (its webhook goes out at once)."""
-        result: dict[str, Any] = self._call("POST", f"/tasks/{task_id}/complete")
+        result: dict[str, Any] = self._call(
+            "POST", f"/tasks/{task_id}/complete", waits_for_webhooks=True
+        )
         return result
 
     def fail(self, task_id: str) -> dict[str, Any]:
         """End the task now with FAILED (its webhook goes out at once)."""
-        result: dict[str, Any] = self._call("POST", f"/tasks/{task_id}/fail")
+        result: dict[str, Any] = self._call(
+            "POST", f"/tasks/{task_id}/fail", waits_for_webhooks=True
+        )
         return result
 
     # -- scenarios and faults --------------------------------------------------------------------
@@ -175,7 +206,9 @@ class MockControl:
 
     def replay(self, webhook_id: str) -> dict[str, Any]:
         """Send a message again (same webhook-id, new timestamp and signature)."""
-        result: dict[str, Any] = self._call("POST", f"/webhooks/{webhook_id}/replay")
+        result: dict[str, Any] = self._call(
+            "POST", f"/webhooks/{webhook_id}/replay", waits_for_webhooks=True
+        )
         return result
 
     def send_webhook(
@@ -184,6 +217,9 @@ class MockControl:
         """A signed ad-hoc delivery to ``url`` (like ``stripe trigger``)."""
         body = {"url": url, "task_id": task_id, "status": status}
         result: dict[str, Any] = self._call(
-            "POST", "/webhooks/send", json={k: v for k, v in body.items() if v is not None}
+            "POST",
+            "/webhooks/send",
+            json={k: v for k, v in body.items() if v is not None},
+            waits_for_webhooks=True,
         )
         return result

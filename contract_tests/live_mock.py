@@ -70,9 +70,39 @@ class LiveMock(MockControl):
             api_key = self.api_key
         return super().requests(method=method, path=path, api_key=api_key)
 
+    def reset(self) -> None:
+        """Reset the mock; refused on a shared mock, where it would wipe other tests' work."""
+        if self.shared:
+            raise MockControlError(
+                "reset() would wipe every test's tasks on a shared mock (--freepik-mock-url); "
+                "tasks are already scoped to this test's key",
+                status_code=None,
+            )
+        super().reset()
+
+    def clear_scenarios(self) -> None:
+        """Delete every scenario rule (on a shared mock: those this test added)."""
+        if self.shared:
+            self._remove_own("scenario")
+        else:
+            super().clear_scenarios()
+
+    def clear_faults(self) -> None:
+        """Delete every fault rule (on a shared mock: those this test added)."""
+        if self.shared:
+            self._remove_own("fault")
+        else:
+            super().clear_faults()
+
     def remove_own_rules(self) -> None:
         """Delete the scenarios and faults this handle added (those still there)."""
-        for kind, rule_id in reversed(self._own_rules):
+        self._remove_own("scenario")
+        self._remove_own("fault")
+
+    def _remove_own(self, kind: str) -> None:
+        for rule_kind, rule_id in reversed(self._own_rules):
+            if rule_kind != kind:
+                continue
             try:
                 if kind == "scenario":
                     self.delete_scenario(rule_id)
@@ -80,7 +110,7 @@ class LiveMock(MockControl):
                     self.delete_fault(rule_id)
             except MockControlError:
                 pass  # used up (``times``) or already deleted
-        self._own_rules.clear()
+        self._own_rules = [rule for rule in self._own_rules if rule[0] != kind]
 
     def client(self, **options: Any) -> MusicClient:
         """A reference client for this mock and key, polling and retrying at a test's pace.

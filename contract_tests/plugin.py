@@ -55,6 +55,7 @@ __all__ = [
     "music_client",
     "pytest_addoption",
     "pytest_configure",
+    "pytest_unconfigure",
     "webhook_receiver",
 ]
 
@@ -100,17 +101,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--contract-profile",
         choices=("ci", "thorough"),
-        default="ci",
-        help="ci: a fixed seed and few examples; thorough: thousands of cases.",
+        default=None,
+        help="ci (the default): a fixed seed and few examples; thorough: thousands of cases.",
     )
 
 
+_SAVED_ENVIRONMENT = pytest.StashKey[dict[str, str | None]]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Hand the contract suite its options (see ``suite_options``)."""
-    os.environ[CONTRACT_PROFILE_ENV] = config.getoption("--contract-profile")
-    api_key = config.getoption("--contract-api-key")
-    if api_key:
-        os.environ[CONTRACT_API_KEY_ENV] = api_key
+    """Hand the contract suite the options given (see ``suite_options``); undone at the end."""
+    given = {
+        CONTRACT_PROFILE_ENV: config.getoption("--contract-profile"),
+        CONTRACT_API_KEY_ENV: config.getoption("--contract-api-key"),
+    }
+    saved: dict[str, str | None] = {}
+    for name, value in given.items():
+        if value:
+            saved[name] = os.environ.get(name)
+            os.environ[name] = value
+    config.stash[_SAVED_ENVIRONMENT] = saved
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Put the environment back as it was before ``pytest_configure``."""
+    for name, value in config.stash.get(_SAVED_ENVIRONMENT, {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

@@ -183,6 +183,7 @@ class WebhookReceiver:
         self._deliveries: list[Delivery] = []
         self._hanging = 0
         self._released = threading.Event()
+        self._stopping = False
         self.connections = 0
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.receiver = self
@@ -268,8 +269,10 @@ class WebhookReceiver:
                 raise AssertionError("condition not reached")
 
     def release(self) -> None:
-        """Let every held (``HANG``) request end."""
-        self._released.set()
+        """Let every request held now (``HANG``) end; later ``HANG`` answers hold again."""
+        with self._cond:
+            released, self._released = self._released, threading.Event()
+        released.set()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> WebhookReceiver:
@@ -286,6 +289,8 @@ class WebhookReceiver:
 
     def stop(self) -> None:
         """Stop serving, release held requests and join every thread (idempotent)."""
+        with self._cond:
+            self._stopping = True
         self.release()
         thread, self._thread = self._thread, None
         if thread is not None:
@@ -324,9 +329,12 @@ class WebhookReceiver:
 
     def _hold(self) -> None:
         with self._cond:
+            if self._stopping:
+                return
             self._hanging += 1
+            released = self._released
             self._cond.notify_all()
-        self._released.wait(self.hang_limit)
+        released.wait(self.hang_limit)
         with self._cond:
             self._hanging -= 1
             self._cond.notify_all()

@@ -174,6 +174,7 @@ class ContractTarget:
         """How many webhook messages the target blocked (0 without a control API)."""
         if self.control is None:
             return 0
+        self.control.advance(0)  # let the attempts already due finish first
         return sum(message["state"] == "blocked" for message in self.control.webhooks())
 
     def off_machine_deliveries(self) -> list[dict[str, Any]]:
@@ -212,10 +213,10 @@ def open_target(*, base_url: str | None) -> Iterator[ContractTarget]:
     api_key = contract_api_key()
     if base_url is None:
         app = create_app(MockConfig(api_keys=(api_key,), clock="manual"))
-        resolve_webhook_hosts_offline(app)
         control = MockControl(app=app)
-        control.advance(0)  # fail fast if the control API is broken
         try:
+            resolve_webhook_hosts_offline(app)
+            control.advance(0)  # fail fast if the control API is broken
             with LoopbackGuard() as guard:
                 control.add_scenario(**FAILING_PROMPT_RULE)
                 yield ContractTarget(api_key=api_key, app=app, control=control, guard=guard)

@@ -143,11 +143,12 @@ class LiveServer:
             thread.join(timeout)
         else:
             self._close_channels()
-        self._server.trigger.close()
         # The app first: waitress's shutdown waits for running requests, and a request waiting
         # for a hung webhook receiver would otherwise hold it until the attempt timed out.
         close_app(self.app)
         self._server.task_dispatcher.shutdown(timeout=timeout)
+        # Last: a worker finishing a request wakes the loop through this pipe.
+        self._server.trigger.close()
 
     def _close_channels(self) -> None:
         from waitress import wasyncore

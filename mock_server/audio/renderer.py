@@ -81,10 +81,10 @@ class TrackRenderer:
     def prepare(self, *, task_id: str, prompt: str, length_seconds: int) -> None:
         """Render this track soon, on a background thread, so that serving it costs nothing.
 
-        Never blocks. Only the newest ``cache_size`` requests wait; older ones are dropped
-        (they would not stay cached anyway) and rendered when first served.
+        Never blocks. Tracks are rendered in the order asked; only the newest ``cache_size``
+        wait, older ones are dropped (they would not stay cached) and rendered when served.
         """
-        if length_seconds <= 0:
+        if length_seconds <= 0 or self.cache_size == 0:  # nothing rendered ahead would be kept
             return
         key = (task_id, prompt, length_seconds)
         with self._tracks_lock:
@@ -92,7 +92,7 @@ class TrackRenderer:
                 return
             self._waiting[key] = None
             self._waiting.move_to_end(key)
-            while len(self._waiting) > max(self.cache_size, 1):
+            while len(self._waiting) > self.cache_size:
                 self._waiting.popitem(last=False)
             if self._worker is None:
                 self._worker = threading.Thread(
@@ -117,7 +117,7 @@ class TrackRenderer:
                 self._wake.wait_for(lambda: self._closed or bool(self._waiting))
                 if self._closed:
                     return
-                key, _ = self._waiting.popitem(last=True)
+                key, _ = self._waiting.popitem(last=False)  # the task that ends soonest
                 if key in self._tracks or key in self._in_flight:
                     continue
                 done = self._in_flight[key] = threading.Event()

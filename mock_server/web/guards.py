@@ -131,7 +131,7 @@ class FaultInjector:
             )
 
         if rule is not None and rule.delay_seconds > 0:
-            self.state.sleep(rule.delay_seconds)
+            self.state.pause(rule.delay_seconds)
         if rule is not None and rule.drop_connection:
             record(None)
             return self._drop(environ, incoming.path)

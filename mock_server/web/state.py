@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -41,8 +40,10 @@ class MockState:
     #: Fault rules and the request journal (``rules_routes.register`` sizes them from config).
     faults: FaultBook = field(default_factory=FaultBook)
     journal: RequestJournal = field(default_factory=RequestJournal)
-    #: How injected delays wait (real seconds); tests may swap it.
-    sleep: Callable[[float], None] = time.sleep
+    #: How injected delays wait (real seconds); tests may set it. None: a wait that ends early
+    #: when the app closes, so that stopping a server does not wait for an injected delay.
+    sleep: Callable[[float], None] | None = None
+    _closing: threading.Event = field(default_factory=threading.Event)
     #: The webhook outbox (``webhook_routes.register`` creates and attaches it).
     webhooks: Outbox | None = None
     #: Tracebacks of errors no handler expected (each answered 500), the latest
@@ -66,8 +67,16 @@ class MockState:
             self._unexpected.clear()
         return taken
 
+    def pause(self, seconds: float) -> None:
+        """Wait an injected delay (see ``sleep``)."""
+        if self.sleep is not None:
+            self.sleep(seconds)
+        else:
+            self._closing.wait(seconds)
+
     def close(self) -> None:
         """Stop background work."""
+        self._closing.set()
         self.engine.close()
         self.renderer.close()
         if self.webhooks is not None:

@@ -153,9 +153,9 @@ class Outbox:
             message.body = message_body(
                 task_id=message.task_id, status=status, generated=list(generated or [])
             )
-            target = message.jobs_done + 1
+            target, generation = message.jobs_done + 1, self._generation
             self._dispatch(message, trigger="first", at=message.created_at)
-        return self._wait_jobs(message, target) if wait else message.record()
+        return self._wait_jobs(message, target, generation) if wait else message.record()
 
     def replay(self, webhook_id: str, *, wait: bool = True) -> MessageRecord:
         """Send a logged message again, now: same webhook-id, new timestamp and signature.
@@ -168,6 +168,7 @@ class Outbox:
         with self._cond:
             message = self._log.find(webhook_id)
             target = message.jobs_done + (2 if message.in_flight else 1)
+            generation = self._generation
             message.state = DeliveryState.PENDING
             message.blocked_reason = None
             message.retries = 0
@@ -177,7 +178,7 @@ class Outbox:
                 message.rerun = True
             else:
                 self._dispatch(message, trigger="replay", at=self._scheduler.now())
-        return self._wait_jobs(message, target) if wait else message.record()
+        return self._wait_jobs(message, target, generation) if wait else message.record()
 
     def get(self, webhook_id: str) -> MessageRecord:
         """One logged message; ``NotFound`` for an unknown id."""
@@ -378,9 +379,9 @@ class Outbox:
         )
         return at
 
-    def _wait_jobs(self, message: Message, jobs: int) -> MessageRecord:
-        """Wait (no lock held on entry) until ``message`` has finished ``jobs`` jobs."""
-        generation = self._generation
+    def _wait_jobs(self, message: Message, jobs: int, generation: int) -> MessageRecord:
+        """Wait until ``message`` has finished ``jobs`` jobs, or a reset (after ``generation``,
+        read when the job was dispatched) or close made them moot."""
         with self._cond:
             self._jobs.wait(
                 lambda: message.jobs_done >= jobs or generation != self._generation or self._closed

@@ -206,26 +206,40 @@ def test_a_huge_multiplier_reaches_the_cap_without_overflowing() -> None:
 
 @pytest.mark.live
 def test_a_fast_poll_interval_makes_generate_fast_on_a_fast_mock(live_mock: LiveMock) -> None:
-    """The mock finishes in 0.15 s; with the 2 s default the first poll alone takes 2 s."""
-    with MusicClient(api_key=API_KEY, base_url=live_mock.url, poll_interval=0.05) as music:
-        started = time.monotonic()
+    """The mock finishes in 0.15 s; with the 2 s default the first wait alone would be 2 s."""
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    with MusicClient(
+        api_key=API_KEY, base_url=live_mock.url, poll_interval=0.05, sleep=sleep
+    ) as music:
         task = music.generate("calm piano", 10)
-        elapsed = time.monotonic() - started
     assert task.status is TaskStatus.COMPLETED
-    assert elapsed < 1.5, elapsed
+    assert waits
+    assert waits[0] == pytest.approx(0.05)  # the client's poll interval, not the 2 s default
 
 
 @pytest.mark.live
 def test_a_fast_poll_interval_makes_async_generate_fast_on_a_fast_mock(
     live_mock: LiveMock,
 ) -> None:
-    async def scenario() -> tuple[TaskStatus, float]:
-        client = AsyncMusicClient(api_key=API_KEY, base_url=live_mock.url, poll_interval=0.05)
-        async with client as music:
-            started = time.monotonic()
-            task = await music.generate("calm piano", 10)
-            return task.status, time.monotonic() - started
+    waits: list[float] = []
 
-    status, elapsed = anyio.run(scenario)
-    assert status is TaskStatus.COMPLETED
-    assert elapsed < 1.5, elapsed
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await anyio.sleep(seconds)
+
+    async def scenario() -> TaskStatus:
+        client = AsyncMusicClient(
+            api_key=API_KEY, base_url=live_mock.url, poll_interval=0.05, sleep=sleep
+        )
+        async with client as music:
+            task = await music.generate("calm piano", 10)
+            return task.status
+
+    assert anyio.run(scenario) is TaskStatus.COMPLETED
+    assert waits
+    assert waits[0] == pytest.approx(0.05)  # the client's poll interval, not the 2 s default

@@ -270,6 +270,11 @@ def test_a_shared_mock_keeps_each_tests_rules_and_requests_to_itself(
                 assert len(freepik_mock.requests(method="POST")) == 1
 
             def test_second(freepik_mock, webhook_receiver):
+                import pytest
+                from contract_tests import MockControlError
+
+                with pytest.raises(MockControlError, match="shared mock"):
+                    freepik_mock.reset()
                 assert freepik_mock.scenarios() == []  # the first test's rules are gone
                 assert freepik_mock.faults() == []
                 freepik_mock.send_webhook(url=webhook_receiver.url, status="COMPLETED")

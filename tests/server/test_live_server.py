@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import socket
 import threading
@@ -153,3 +154,24 @@ def test_the_wake_up_pipe_outlives_the_closing_of_the_connections() -> None:
         server._server.trigger.pull_trigger()  # raised EBADF when the pipe was closed with them
     finally:
         server.stop()
+
+
+@pytest.mark.timeout(30)
+def test_stop_does_not_wait_for_an_injected_delay(no_thread_left: None) -> None:
+    server = LiveServer(config=MockConfig(clock="manual")).start()
+    control = httpx.Client(base_url=server.url)
+    control.post("/_mock/faults", json={"delay_seconds": 60, "times": 1})
+    caller = threading.Thread(target=_get_quietly, args=(f"{server.url}/v1/ai/music-generation",))
+    caller.start()
+    # The fault is used up (and leaves the list) as the request starts waiting.
+    while control.get("/_mock/faults").json()["data"]:
+        threading.Event().wait(0.01)
+    control.close()
+    server.stop(timeout=60)  # the test's timeout (30 s) fails it if stop waits for the delay
+    caller.join(10)
+    assert not caller.is_alive()
+
+
+def _get_quietly(url: str) -> None:
+    with contextlib.suppress(httpx.HTTPError):  # the connection is closed by stop(): expected
+        httpx.get(url, timeout=60)

@@ -131,15 +131,18 @@ def test_prepare_and_render_give_the_same_bytes_and_render_once() -> None:
 
 
 def test_closing_stops_the_background_renderer() -> None:
-    before = set(threading.enumerate())  # other tests' servers may share this process
+    def renderers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "freepik-mock-renderer"}
+
+    before = renderers()  # other tests' servers may share this process
     renderer = TrackRenderer()
     renderer.prepare(task_id="t-1", prompt="upbeat funk", length_seconds=10)
-    started = set(threading.enumerate()) - before
-    assert [t.name for t in started] == ["freepik-mock-renderer"]
+    started = renderers() - before
+    assert len(started) == 1
     renderer.close()
     assert not [t for t in started if t.is_alive()]
     renderer.prepare(task_id="t-2", prompt="upbeat funk", length_seconds=10)  # ignored now
-    assert set(threading.enumerate()) - before == set()
+    assert renderers() - before == set()
     assert renderer.render(task_id="t-2", prompt="upbeat funk", length_seconds=10)
 
 
