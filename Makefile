@@ -36,7 +36,7 @@ bench: $(STAMP)
 # ARGS="--contract-base-url URL --contract-api-key KEY"); failures land in reports/ as JUnit XML.
 contract-thorough: $(STAMP)
 	mkdir -p reports
-	$(BIN)/python -m pytest contract_tests -n 2 --contract-profile=thorough --timeout=1800 \
+	$(BIN)/python -m pytest freepik_mock/contract -n 2 --contract-profile=thorough --timeout=1800 \
 		--junitxml=reports/contract-thorough.xml -o junit_family=xunit2 $(ARGS)
 
 spec: $(STAMP)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from mock_server.audio import TrackRenderer
+from freepik_mock.server.audio import TrackRenderer
 
 __all__ = ["main"]
 

@@ -3,7 +3,7 @@
 The issue's targets: start-up well under half a second; waitress serving about 2-5x what a bare
 Flask app gets from Werkzeug's development server (~1,000 requests/s on this kind of machine).
 
-Start-up is timed end to end, as a user sees it: from launching ``python -m mock_server serve
+Start-up is timed end to end, as a user sees it: from launching ``python -m freepik_mock serve
 --port 0`` to the first answered ``GET /_mock/health``, then to the first answered create (which
 needs the spec validator, prepared in the background once the server listens). The import time
 of the package and of the command line, each in a fresh interpreter, shows where start-up goes.
@@ -22,8 +22,8 @@ import time
 import httpx
 from werkzeug.serving import make_server
 
-from mock_server import MockConfig, close_app, create_app
-from mock_server.live import LiveServer
+from freepik_mock.server import MockConfig, close_app, create_app
+from freepik_mock.server.live import LiveServer
 
 __all__ = ["main"]
 
@@ -78,7 +78,7 @@ def _startup_seconds() -> tuple[float, float]:
     """Seconds from launching ``serve`` to its first health answer, and to its first create."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", "0"],
+        [sys.executable, "-m", "freepik_mock", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -121,7 +121,7 @@ def _startup_figures() -> None:
           f"{health * 1000:.0f} ms, fastest {fastest * 1000:.0f} ms "
           f"(target < {target_ms:.0f} ms, ratio {ratio:.2f})")  # fmt: skip
     print(f"server: start-up to first create (POST, validated), median: {create * 1000:.0f} ms")
-    for module in ("mock_server", "mock_server.cli", "mock_server.web"):
+    for module in ("freepik_mock.server", "freepik_mock.server.cli", "freepik_mock.server.web"):
         print(f"server: import {module}: {_import_seconds(module) * 1000:.0f} ms (median)")
 
 

@@ -2,7 +2,7 @@
 
 ::
 
-    from client import MusicClient, MusicAPIError
+    from freepik_mock.client import MusicClient, MusicAPIError
 
     with MusicClient() as music:  # FREEPIK_API_KEY, FREEPIK_API_BASE_URL
         try:

@@ -1,6 +1,6 @@
 """Contract suites for the mock and the client, and the pytest plugin integrators install.
 
-The plugin (``contract_tests.plugin``, loaded by pytest on its own) gives tests the fixtures
+The plugin (``freepik_mock.contract.plugin``, loaded by pytest on its own) gives tests the fixtures
 ``freepik_mock``, ``freepik_mock_app``, ``freepik_respx``, ``webhook_receiver`` and
 ``music_client``. The names below are for tests that want the same tools without a fixture;
 they are imported on first use, so that loading the plugin imports nothing else.

@@ -1,7 +1,7 @@
 """Running the reference clients against a scripted API that holds every request to the spec.
 
 :class:`CheckedApi` is a respx router for the three operations that checks each request it
-receives with openapi-core (``contract_tests.openapi_httpx``: security on, unknown body fields
+receives with openapi-core (``openapi_httpx``: security on, unknown body fields
 rejected, base URL checked) and answers with what the test scripted. :func:`run` makes one
 client call, with ``MusicClient`` or ``AsyncMusicClient`` over it, and gives back what the call
 returned or the ``MusicAPIError`` it raised. :class:`BrokenMusicClient` and
@@ -21,10 +21,16 @@ import httpx
 import respx
 from openapi_core import OpenAPI
 
-from client import API_KEY_HEADER, AsyncMusicClient, MusicAPIError, MusicClient, RetryPolicy
-from client._base import BaseMusicClient
-from contract_tests.openapi_httpx import load_openapi, request_problems
-from contract_tests.spec_strategies import Operation
+from freepik_mock.client import (
+    API_KEY_HEADER,
+    AsyncMusicClient,
+    MusicAPIError,
+    MusicClient,
+    RetryPolicy,
+)
+from freepik_mock.client._base import BaseMusicClient
+from freepik_mock.contract.openapi_httpx import load_openapi, request_problems
+from freepik_mock.contract.spec_strategies import Operation
 
 __all__ = [
     "API_KEY",

@@ -8,14 +8,14 @@ before creating anything; a create that is nonetheless accepted (2xx) is reporte
 
 :func:`run_drift` sends each probe to the target (``base_url`` + key, redirects never followed)
 and to an in-process mock built for the same key, then checks the target's answer against the
-extended spec (:func:`mock_server.spec.validate_response`) and against the mock's answer (status,
-content type, the shape of the JSON body, ``message`` texts, ``invalid_params`` names; ids and
-other values differ naturally and are not compared). :func:`render_table` and
+extended spec (:func:`~freepik_mock.server.spec.validate_response`) and against the mock's answer
+(status, content type, the shape of the JSON body, ``message`` texts, ``invalid_params`` names; ids
+and other values differ naturally and are not compared). :func:`render_table` and
 :func:`render_json` show the :class:`DriftReport`; :attr:`DriftReport.exit_code` is 0 when
 nothing differs, 1 when something does, 2 when the target could not be reached.
 
-The catalogue is defined in :mod:`contract_tests.drift_probes` and the report in
-:mod:`contract_tests.drift_report`; their public names are all importable from here.
+The catalogue is defined in :mod:`freepik_mock.contract.drift_probes` and the report in
+:mod:`freepik_mock.contract.drift_report`; their public names are all importable from here.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from typing import Any
 
 import httpx
 
-from contract_tests.drift_probes import COLLECTION, PROBES, UNKNOWN_TASK_ID, Probe
-from contract_tests.drift_report import (
+from freepik_mock.contract.drift_probes import COLLECTION, PROBES, UNKNOWN_TASK_ID, Probe
+from freepik_mock.contract.drift_report import (
     EXIT_DIFFERENCES,
     EXIT_KEY_REFUSED,
     EXIT_OK,
@@ -39,9 +39,9 @@ from contract_tests.drift_report import (
     render_json,
     render_table,
 )
-from mock_server import MockConfig, close_app, create_app
-from mock_server.spec import RequestValidator
-from mock_server.web import get_state
+from freepik_mock.server import MockConfig, close_app, create_app
+from freepik_mock.server.spec import RequestValidator
+from freepik_mock.server.web import get_state
 
 __all__ = [
     "COLLECTION",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from client import MusicClient, RetryPolicy
+from freepik_mock.client import MusicClient, RetryPolicy
 
 from .control import MockControl, MockControlError
 

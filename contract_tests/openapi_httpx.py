@@ -62,8 +62,8 @@ from openapi_core.validation.request.exceptions import (
 from openapi_core.validation.response.exceptions import HeaderValidationError
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from mock_server.spec import load_extended_spec
-from mock_server.spec.adapter import describe_error, openapi_config
+from freepik_mock.server.spec import load_extended_spec
+from freepik_mock.server.spec.adapter import describe_error, openapi_config
 
 __all__ = [
     "HttpxOpenAPIRequest",
@@ -183,7 +183,7 @@ def load_openapi(
     """The openapi-core object the checks use (see the module docstring for the options).
 
     ``spec`` defaults to the extended spec shipped with the mock
-    (``mock_server.spec.load_extended_spec()``); that one is built once per option set and cached.
+    (``spec.load_extended_spec()``); that one is built once per option set and cached.
     """
     if spec is None:
         return _shipped(base_url, reject_unknown_fields)

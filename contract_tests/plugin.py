@@ -3,7 +3,7 @@
 Installed with the package, it needs no import or ``conftest.py``:
 
 - ``freepik_mock``: a live mock on 127.0.0.1, one per session (per xdist worker), reset before
-  each test; a :class:`~contract_tests.live_mock.LiveMock` with ``url``, ``api_key``,
+  each test; a :class:`~freepik_mock.contract.live_mock.LiveMock` with ``url``, ``api_key``,
   ``webhook_secrets``, ``client()`` and the control API (``advance``, ``tasks``,
   ``add_scenario``, ``add_fault``, ``webhooks``, ...).
 - ``freepik_mock_app``: a new in-process mock (a Flask app) per test.
@@ -40,9 +40,9 @@ if TYPE_CHECKING:
     import respx
     from flask import Flask
 
-    from client import MusicClient
-    from mock_server import MockConfig
-    from mock_server.live import LiveServer
+    from freepik_mock.client import MusicClient
+    from freepik_mock.server import MockConfig
+    from freepik_mock.server.live import LiveServer
 
     from .live_mock import LiveMock
     from .receiver import WebhookReceiver
@@ -135,13 +135,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def freepik_mock_config() -> MockConfig:
     """The configuration of the mocks the fixtures start; override it to change it."""
-    from mock_server import MockConfig
+    from freepik_mock.server import MockConfig
 
     return MockConfig(speed=DEFAULT_SPEED)
 
 
 def _fail_on_unexpected(app: Flask) -> None:
-    from mock_server.web import get_state
+    from freepik_mock.server.web import get_state
 
     errors = get_state(app).take_unexpected()
     if errors:
@@ -153,7 +153,7 @@ def _fail_on_unexpected(app: Flask) -> None:
 
 @pytest.fixture(scope="session")
 def _freepik_mock_server(freepik_mock_config: MockConfig) -> Iterator[LiveServer]:
-    from mock_server.live import LiveServer
+    from freepik_mock.server.live import LiveServer
 
     with LiveServer(config=freepik_mock_config) as server:
         yield server
@@ -177,7 +177,7 @@ def _shared_mock(config: pytest.Config) -> Iterator[LiveMock]:
 
 
 def _shared_secrets(config: pytest.Config) -> tuple[str, ...]:
-    from mock_server.core import DEFAULT_WEBHOOK_SECRET
+    from freepik_mock.server.core import DEFAULT_WEBHOOK_SECRET
 
     return tuple(config.getoption("--freepik-mock-webhook-secret") or (DEFAULT_WEBHOOK_SECRET,))
 
@@ -188,7 +188,7 @@ def freepik_mock(request: pytest.FixtureRequest) -> Iterator[LiveMock]:
     if request.config.getoption("--freepik-mock-url"):
         yield from _shared_mock(request.config)
         return
-    from mock_server.web import get_state
+    from freepik_mock.server.web import get_state
 
     from .live_mock import LiveMock
 
@@ -210,7 +210,7 @@ def freepik_mock(request: pytest.FixtureRequest) -> Iterator[LiveMock]:
 @pytest.fixture
 def freepik_mock_app(freepik_mock_config: MockConfig) -> Iterator[Flask]:
     """A new in-process mock for this test (use it with ``httpx.WSGITransport`` or respx)."""
-    from mock_server import close_app, create_app
+    from freepik_mock.server import close_app, create_app
 
     app = create_app(freepik_mock_config)
     try:

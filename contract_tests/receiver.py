@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from client import MusicAPIError, WebhookEvent, verify_webhook
+from freepik_mock.client import MusicAPIError, WebhookEvent, verify_webhook
 
 __all__ = [
     "GARBAGE",

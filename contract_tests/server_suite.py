@@ -23,10 +23,10 @@ import schemathesis
 from flask import Flask
 from hypothesis import settings
 
-from mock_server import MockConfig, close_app, create_app
-from mock_server.spec import load_extended_spec
-from mock_server.web import get_state
-from mock_server.webhooks import TargetPolicy
+from freepik_mock.server import MockConfig, close_app, create_app
+from freepik_mock.server.spec import load_extended_spec
+from freepik_mock.server.web import get_state
+from freepik_mock.server.webhooks import TargetPolicy
 
 from .control import MockControl, MockControlError
 from .loopback import LoopbackGuard

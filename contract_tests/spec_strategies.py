@@ -20,7 +20,11 @@ from typing import Any, Literal
 
 from hypothesis import strategies as st
 
-from mock_server.spec.builder import CREATE_OPERATION_ID, GET_OPERATION_ID, LIST_OPERATION_ID
+from freepik_mock.server.spec.builder import (
+    CREATE_OPERATION_ID,
+    GET_OPERATION_ID,
+    LIST_OPERATION_ID,
+)
 
 __all__ = [
     "JSON_VALUES",

@@ -5,13 +5,13 @@
    result or the right typed error, from both ``MusicClient`` and ``AsyncMusicClient``; answers
    the spec does not document give a ``MusicAPIError``, never any other exception.
 2. Every request the clients send here is checked against the spec by openapi-core
-   (``contract_tests.openapi_httpx``: security on, unknown body fields rejected, base URL
+   (``freepik_mock.contract.openapi_httpx``: security on, unknown body fields rejected, base URL
    checked). A deliberately broken client proves that a wrong header name, a wrong field name
    and a wrong type are caught.
 
 No network: each client gets an ``httpx.MockTransport`` over a respx router
-(``contract_tests.client_harness``). The spec walk and the body strategies are in
-``contract_tests.spec_strategies``.
+(``freepik_mock.contract.client_harness``). The spec walk and the body strategies are in
+``freepik_mock.contract.spec_strategies``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from client import (
+from freepik_mock.client import (
     APIStatusError,
     AuthenticationError,
     InvalidArgumentError,
@@ -39,7 +39,7 @@ from client import (
     TaskStatus,
     ValidationError,
 )
-from contract_tests.client_harness import (
+from freepik_mock.contract.client_harness import (
     COLLECTION,
     KINDS,
     BrokenAsyncMusicClient,
@@ -51,8 +51,8 @@ from contract_tests.client_harness import (
     answer,
     run,
 )
-from contract_tests.openapi_httpx import response_problems
-from contract_tests.spec_strategies import (
+from freepik_mock.contract.openapi_httpx import response_problems
+from freepik_mock.contract.spec_strategies import (
     JSON_VALUES,
     Operation,
     ResponseCase,
@@ -60,7 +60,7 @@ from contract_tests.spec_strategies import (
     property_names,
     response_cases,
 )
-from mock_server.spec import load_extended_spec
+from freepik_mock.server.spec import load_extended_spec
 
 TASK_ID = "046b6c7f-0b8a-43b9-b35d-6489e6daee91"
 PROMPT = "Calm lo-fi piano with soft rain"

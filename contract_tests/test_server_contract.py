@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from contract_tests.server_suite import (
+from freepik_mock.contract.server_suite import (
     MAX_STATEFUL_SCENARIOS,
     POLL_STEP_SECONDS,
     PROFILE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import httpx
 
-from contract_tests import MockControl
+from freepik_mock.contract import MockControl
 
 API = "https://api.freepik.com/v1/ai/music-generation"
 

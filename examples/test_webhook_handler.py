@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from client import WebhookVerificationError, verify_webhook
+from freepik_mock.client import WebhookVerificationError, verify_webhook
 
 
 # -- your code -------------------------------------------------------------------------------

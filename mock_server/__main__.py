@@ -1,4 +1,4 @@
-"""``python -m mock_server`` is ``freepik-mock``."""
+"""``python -m freepik_mock.server`` is ``freepik-mock`` (so is ``python -m freepik_mock``)."""
 
 from .cli import main
 

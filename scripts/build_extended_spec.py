@@ -17,7 +17,7 @@ SHIPPED = REPO / "mock_server" / "spec" / "data" / "extended-openapi.yaml"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from mock_server.spec import (  # noqa: E402
+from freepik_mock.server.spec import (  # noqa: E402
     build_extended_spec,
     load_vendor_spec,
     render_spec_yaml,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from mock_server import MockConfig, close_app, create_app
+from freepik_mock.server import MockConfig, close_app, create_app
 
 API_KEY = "test-key-0001"
 OTHER_KEY = "test-key-0002"

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from mock_server import MockConfig
-from mock_server.live import LiveServer
-from mock_server.web import get_state
+from freepik_mock.server import MockConfig
+from freepik_mock.server.live import LiveServer
+from freepik_mock.server.web import get_state
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 

@@ -53,8 +53,8 @@ def contract(
     Exit code: 0 no differences, 1 differences found, 2 the server could not be reached,
     3 the server refused the API key (its differences are then not drift).
     """
-    # Imported here: mock_server must not import contract_tests when it is itself imported.
-    from contract_tests.drift import render_json, render_table, run_drift
+    # Imported here: the server package must not import the contract kit when it is imported.
+    from freepik_mock.contract.drift import render_json, render_table, run_drift
 
     try:
         report = run_drift(base_url=base_url, api_key=api_key, timeout=timeout)

@@ -2,7 +2,7 @@
 worded for people in the vendor's style ("Parameter 'page' must be greater than 0").
 
 Importing this module imports openapi-core and jsonschema, which takes a few hundred milliseconds;
-:class:`~mock_server.spec.RequestValidator` therefore imports it only when first used.
+:class:`~freepik_mock.server.spec.RequestValidator` therefore imports it only when first used.
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ class SpecChecker:
         body: bytes,
         content_type: str | None,
     ) -> list[InvalidParam]:
-        """See :meth:`mock_server.spec.RequestValidator.validate` (never raises)."""
+        """See :meth:`freepik_mock.server.spec.RequestValidator.validate` (never raises)."""
         mimetype = ""
         try:
             mimetype = _mimetype(content_type)
@@ -273,7 +273,7 @@ class SpecChecker:
         content_type: str | None,
         query: str = "",
     ) -> list[str]:
-        """See :meth:`mock_server.spec.RequestValidator.validate_response` (never raises)."""
+        """See :meth:`RequestValidator.validate_response` (never raises)."""
         try:
             request = _request(
                 method=method, path=path, query=query, headers={}, body=b"", mimetype=""

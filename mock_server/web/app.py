@@ -25,7 +25,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     and whatever was started by then is stopped first.
     """
     config = config or MockConfig()
-    app = Flask("mock_server")
+    app = Flask("freepik_mock.server")
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     validator, renderer = RequestValidator(), TrackRenderer()

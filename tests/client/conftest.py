@@ -13,9 +13,9 @@ import pytest
 import respx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from client import AsyncMusicClient, MusicClient
-from mock_server import MockConfig
-from mock_server.live import LiveServer
+from freepik_mock.client import AsyncMusicClient, MusicClient
+from freepik_mock.server import MockConfig
+from freepik_mock.server.live import LiveServer
 from tests.client.helpers import (
     API_KEY,
     BASE_URL,

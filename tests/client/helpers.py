@@ -18,9 +18,9 @@ import httpx
 from anyio.from_thread import BlockingPortal
 from click.testing import CliRunner, Result
 
-from client import AsyncMusicClient, MusicAPIError, sign_webhook, verify_webhook
-from client.cli import main as cli_main
-from mock_server.live import LiveServer
+from freepik_mock.client import AsyncMusicClient, MusicAPIError, sign_webhook, verify_webhook
+from freepik_mock.client.cli import main as cli_main
+from freepik_mock.server.live import LiveServer
 
 API_KEY = "test-key-0001"
 OTHER_KEY = "test-key-0002"

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from flask import Flask
 
-import client._base
-from client import (
+import freepik_mock.client._base
+from freepik_mock.client import (
     APIConnectionError,
     AuthenticationError,
     NotFoundError,
@@ -166,7 +166,7 @@ def test_the_mocks_own_400_names_the_invalid_param(
     music: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Switch the client's own checks off to see how the mock refuses what they would catch.
-    monkeypatch.setattr(client._base, "check_create_arguments", lambda *args: None)
+    monkeypatch.setattr(freepik_mock.client._base, "check_create_arguments", lambda *args: None)
     with pytest.raises(ValidationError) as caught:
         music.create("x", 5)
     assert [p.name for p in caught.value.invalid_params] == ["music_length_seconds"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from client import MusicClient
+from freepik_mock.client import MusicClient
 from tests.client.helpers import (
     API_KEY,
     OTHER_KEY,

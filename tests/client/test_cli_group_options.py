@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from client import MusicClient
+from freepik_mock.client import MusicClient
 from tests.client.helpers import API_KEY, LiveMock, closed_port, error_line, run_cli, signed_headers
 
 pytestmark = pytest.mark.live

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from client import API_KEY_HEADER, MusicAPIError
-from client._cli_support import BASE_URL_404_HINT, TASK_404_HINT, describe_error
-from client._translate import error_for_response
+from freepik_mock.client import API_KEY_HEADER, MusicAPIError
+from freepik_mock.client._cli_support import BASE_URL_404_HINT, TASK_404_HINT, describe_error
+from freepik_mock.client._translate import error_for_response
 from tests.client.helpers import API_KEY, TASK_ID, LiveMock, error_line, run_cli
 
 COLLECTION = "/v1/ai/music-generation"

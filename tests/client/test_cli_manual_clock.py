@@ -11,10 +11,10 @@ import httpx
 import pytest
 from click.testing import Result
 
-from client import API_KEY_HEADER, MusicClient, WaitTimeoutError
-from client._cli_support import MANUAL_CLOCK_NOTE, is_vendor_host
-from mock_server import MockConfig
-from mock_server.live import LiveServer
+from freepik_mock.client import API_KEY_HEADER, MusicClient, WaitTimeoutError
+from freepik_mock.client._cli_support import MANUAL_CLOCK_NOTE, is_vendor_host
+from freepik_mock.server import MockConfig
+from freepik_mock.server.live import LiveServer
 from tests.client.helpers import API_KEY, TASK_ID, LiveMock, run_cli, task_response
 
 NOTE = (

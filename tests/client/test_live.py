@@ -12,7 +12,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from client import AsyncMusicClient, MusicClient, TaskStatus
+from freepik_mock.client import AsyncMusicClient, MusicClient, TaskStatus
 from tests.client.helpers import API_KEY, LiveMock, mp3_duration
 
 pytestmark = pytest.mark.live
@@ -62,7 +62,7 @@ def test_async_generate_and_download(live_mock: LiveMock, tmp_path: Path, length
 # The README's example, run as it is written -------------------------------------------------
 
 README_EXAMPLE = """\
-from client import MusicClient, MusicAPIError
+from freepik_mock.client import MusicClient, MusicAPIError
 
 with MusicClient() as music:  # FREEPIK_API_KEY, FREEPIK_API_BASE_URL
     try:

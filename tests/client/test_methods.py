@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from client import (
+from freepik_mock.client import (
     ClientClosedError,
     InvalidArgumentError,
     InvalidResponseError,

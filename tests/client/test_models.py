@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from client import Task, TaskStatus
-from client._retry import RetryPolicy, parse_retry_after
+from freepik_mock.client import Task, TaskStatus
+from freepik_mock.client._retry import RetryPolicy, parse_retry_after
 
 TASK = {"task_id": "t1", "status": "COMPLETED", "generated": ["https://x.test/a.mp3"]}
 

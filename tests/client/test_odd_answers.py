@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from client import (
+from freepik_mock.client import (
     APIStatusError,
     AuthenticationError,
     InvalidResponseError,
@@ -20,7 +20,7 @@ from client import (
     TaskStatus,
     ValidationError,
 )
-from client._translate import json_or_none, load_json
+from freepik_mock.client._translate import json_or_none, load_json
 from tests.client.helpers import COLLECTION, RESULT_URL, TASK_ID, TASK_URL, task_body
 
 #: Deeper than any recursion limit: ``json.loads`` raises ``RecursionError`` on these.

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from client import (
+from freepik_mock.client import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,

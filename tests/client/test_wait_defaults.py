@@ -12,7 +12,7 @@ import httpx
 import pytest
 import respx
 
-from client import (
+from freepik_mock.client import (
     AsyncMusicClient,
     InvalidArgumentError,
     MusicClient,

@@ -19,7 +19,7 @@ from flask import Flask, request
 from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.test import EnvironBuilder
 
-from client import (
+from freepik_mock.client import (
     InvalidArgumentError,
     MusicAPIError,
     WebhookEvent,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-import client.webhooks
-from client import (
+import freepik_mock.client.webhooks
+from freepik_mock.client import (
     InvalidArgumentError,
     MusicAPIError,
     TaskStatus,
@@ -177,7 +177,7 @@ def test_signatures_are_compared_in_constant_time(monkeypatch: pytest.MonkeyPatc
         compared.append((a, b))
         return original(a, b)
 
-    monkeypatch.setattr(client.webhooks.hmac, "compare_digest", spy)
+    monkeypatch.setattr(freepik_mock.client.webhooks.hmac, "compare_digest", spy)
     header = " ".join([signed("other-secret"), signed(WHSEC)])
     verify_webhook(BODY, headers_for(header), [WHSEC, RAW_SECRET], now=NOW)
     # Every offered signature against every secret, even after a match.

@@ -8,20 +8,20 @@ import sys
 
 import pytest
 
-from mock_server import MockConfig
-from mock_server.live import LiveServer
+from freepik_mock.server import MockConfig
+from freepik_mock.server.live import LiveServer
 
 pytestmark = pytest.mark.live
 
 # In-process pytester runs forget the modules they imported; the fixtures import the kit lazily,
 # and PyYAML's C part cannot be imported twice, so the kit is imported here, once, for them.
 for _module in (
-    "contract_tests.live_mock",
-    "contract_tests.receiver",
-    "contract_tests.routing",
-    "mock_server.live",
-    "mock_server.spec.adapter",
-    "mock_server.web.app",
+    "freepik_mock.contract.live_mock",
+    "freepik_mock.contract.receiver",
+    "freepik_mock.contract.routing",
+    "freepik_mock.server.live",
+    "freepik_mock.server.spec.adapter",
+    "freepik_mock.server.web.app",
     "yaml",
 ):
     importlib.import_module(_module)
@@ -84,7 +84,7 @@ def test_the_control_helper_drives_scenarios_and_the_clock(pytester: pytest.Pyte
     pytester.makeconftest(
         """
         import pytest
-        from mock_server import MockConfig
+        from freepik_mock.server import MockConfig
 
         @pytest.fixture(scope="session")
         def freepik_mock_config():
@@ -167,7 +167,7 @@ def test_an_unexpected_server_error_fails_the_test_that_caused_it(
     result = run(
         pytester,
         """
-        from mock_server.web import get_state
+        from freepik_mock.server.web import get_state
 
         def explode(**kwargs):
             raise RuntimeError("boom in the mock")
@@ -209,24 +209,51 @@ def test_the_plugin_loads_without_the_test_extras() -> None:
         "import sys\n"
         "for name in ('schemathesis', 'hypothesis'):\n"
         "    sys.modules[name] = None  # makes any import of them fail\n"
-        "import contract_tests.plugin\n"
+        "import freepik_mock.contract.plugin\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_a_project_with_its_own_client_module_still_runs(pytester: pytest.Pytester) -> None:
-    # The kit's top-level packages have common names; the plugin must not import them on load.
+def test_a_project_with_its_own_client_and_mock_server_uses_every_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    # An integrator's project commonly has its own ``client.py`` and ``mock_server/``: the kit is
+    # installed under ``freepik_mock`` only, so neither shadows it (nor it them).
     pytester.makepyfile(client="def my_thing():\n    return 42\n")
+    pytester.mkpydir("mock_server")
+    pytester.makepyfile(**{"mock_server/app": "NAME = 'the project own mock_server'\n"})
     pytester.makepyfile(
         test_own="""
-        from client import my_thing
+        import httpx
 
-        def test_mine():
+        from client import my_thing
+        from mock_server.app import NAME
+        from freepik_mock.client import MusicClient
+        from freepik_mock.contract import MockControl
+
+        def test_own_modules():
             assert my_thing() == 42
+            assert NAME == "the project own mock_server"
+
+        def test_live(freepik_mock, music_client, webhook_receiver):
+            assert isinstance(music_client, MusicClient)
+            task = music_client.create("a jingle", 10, webhook_url=webhook_receiver.url)
+            freepik_mock.complete(task.task_id)
+            assert webhook_receiver.wait_for(status="COMPLETED", timeout=10)
+
+        def test_in_process(freepik_respx, freepik_mock_app):
+            answer = httpx.post(
+                "https://api.freepik.com/v1/ai/music-generation",
+                headers={"x-freepik-api-key": "k"},
+                json={"prompt": "p", "music_length_seconds": 10},
+            )
+            assert answer.status_code == 200
+            with MockControl(app=freepik_mock_app) as control:
+                assert len(control.tasks()) == 1
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=3)
 
 
 def test_freepik_respx_lets_the_mocks_own_webhooks_reach_a_loopback_receiver(
@@ -236,7 +263,7 @@ def test_freepik_respx_lets_the_mocks_own_webhooks_reach_a_loopback_receiver(
         pytester,
         """
         import httpx
-        from contract_tests import MockControl
+        from freepik_mock.contract import MockControl
 
         def test_webhooks(freepik_respx, freepik_mock_app, webhook_receiver):
             answer = httpx.post(
@@ -271,7 +298,7 @@ def test_a_shared_mock_keeps_each_tests_rules_and_requests_to_itself(
 
             def test_second(freepik_mock, webhook_receiver):
                 import pytest
-                from contract_tests import MockControlError
+                from freepik_mock.contract import MockControlError
 
                 with pytest.raises(MockControlError, match="shared mock"):
                     freepik_mock.reset()

@@ -7,7 +7,7 @@ import threading
 
 import httpx
 
-from contract_tests import HANG, WebhookReceiver
+from freepik_mock.contract import HANG, WebhookReceiver
 
 
 def test_a_hang_scripted_after_a_release_holds_again() -> None:

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from contract_tests.server_suite import resolve_webhook_hosts_offline
-from mock_server import MockConfig
-from mock_server.live import LiveServer
+from freepik_mock.contract.server_suite import resolve_webhook_hosts_offline
+from freepik_mock.server import MockConfig
+from freepik_mock.server.live import LiveServer
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
-SUITE = "contract_tests.test_server_contract"
+SUITE = "freepik_mock.contract.test_server_contract"
 KEY = "live-contract-key-0001"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

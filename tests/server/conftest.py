@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from contract_tests.receiver import WebhookReceiver
+from freepik_mock.contract.receiver import WebhookReceiver
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mock_server import MockConfig
-from mock_server.cli import main
-from mock_server.cli.serve import build_config, serve
-from mock_server.live import LiveServer, is_loopback_host
+from freepik_mock.server import MockConfig
+from freepik_mock.server.cli import main
+from freepik_mock.server.cli.serve import build_config, serve
+from freepik_mock.server.live import LiveServer, is_loopback_host
 from tests.conftest import API_KEY
 
 PATH = "/v1/ai/music-generation"

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import miniaudio
 import pytest
 
-from mock_server.audio import TrackRenderer
-from mock_server.audio.frames import Mp3FormatError, parse_header, split_frames
+from freepik_mock.server.audio import TrackRenderer
+from freepik_mock.server.audio.frames import Mp3FormatError, parse_header, split_frames
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from mock_server.cli import main
-from mock_server.cli.serve import build_config, serve
+from freepik_mock.server.cli import main
+from freepik_mock.server.cli.serve import build_config, serve
 
 RULE = {"match": {"prompt_contains": "fail"}, "outcome": "FAILED"}
 
@@ -40,7 +40,7 @@ def no_server(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(**_options: Any) -> None:
         raise ServerStarted("serve started a server although an option was bad")
 
-    monkeypatch.setattr("mock_server.live.LiveServer", refuse)
+    monkeypatch.setattr("freepik_mock.server.live.LiveServer", refuse)
 
 
 def invoke_serve(*args: str) -> Result:
@@ -187,7 +187,7 @@ def test_a_taken_port_is_one_clear_line() -> None:
         taken.listen()
         port = str(taken.getsockname()[1])
         result = subprocess.run(
-            [sys.executable, "-m", "mock_server", "serve", "--port", port],
+            [sys.executable, "-m", "freepik_mock", "serve", "--port", port],
             capture_output=True,
             text=True,
             timeout=60,

@@ -15,8 +15,8 @@ import miniaudio
 import pytest
 from click.testing import CliRunner
 
-from mock_server.cli import main
-from mock_server.cli.serve import build_config, serve
+from freepik_mock.server.cli import main
+from freepik_mock.server.cli.serve import build_config, serve
 
 
 def parse(args: list[str]) -> Any:
@@ -51,7 +51,7 @@ def test_flags_become_the_config() -> None:
 def served() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", "0", "--clock", "manual",
+        [sys.executable, "-m", "freepik_mock", "serve", "--port", "0", "--clock", "manual",
          "--api-key", "live-key"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip

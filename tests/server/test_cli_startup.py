@@ -26,10 +26,10 @@ def imported_after(code: str) -> list[str]:
 @pytest.mark.parametrize(
     "code",
     [
-        "import mock_server",
-        "from mock_server import MockConfig",
-        "import mock_server.cli",
-        "from mock_server.live import LiveServer",
+        "import freepik_mock.server",
+        "from freepik_mock.server import MockConfig",
+        "import freepik_mock.server.cli",
+        "from freepik_mock.server.live import LiveServer",
     ],
 )
 def test_the_package_and_the_command_line_import_no_heavy_library(code: str) -> None:
@@ -38,7 +38,7 @@ def test_the_package_and_the_command_line_import_no_heavy_library(code: str) -> 
 
 def test_parsing_serve_options_imports_no_heavy_library() -> None:
     code = (
-        "from mock_server.cli.serve import serve\n"
+        "from freepik_mock.server.cli.serve import serve\n"
         "serve.make_context('serve', ['--clock', 'manual', '--speed', '2'])"
     )
     assert imported_after(code) == []
@@ -46,7 +46,7 @@ def test_parsing_serve_options_imports_no_heavy_library() -> None:
 
 def test_an_app_answers_control_calls_before_the_spec_validator_is_needed() -> None:
     code = """
-from mock_server import MockConfig, close_app, create_app
+from freepik_mock.server import MockConfig, close_app, create_app
 app = create_app(MockConfig(clock="manual"))
 client = app.test_client()
 assert client.get("/_mock/health").status_code == 200
@@ -61,7 +61,7 @@ close_app(app)
 
 def test_the_first_vendor_request_prepares_the_validator() -> None:
     code = """
-from mock_server import MockConfig, close_app, create_app
+from freepik_mock.server import MockConfig, close_app, create_app
 app = create_app(MockConfig(clock="manual"))
 answer = app.test_client().post(
     "/v1/ai/music-generation", json={"prompt": 5}, headers={"x-freepik-api-key": "k"}

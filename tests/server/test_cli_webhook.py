@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner, Result
 
-from client import TaskStatus, verify_webhook
-from contract_tests.receiver import Reply, WebhookReceiver
-from mock_server import MockConfig
-from mock_server.cli import main
-from mock_server.live import LiveServer
+from freepik_mock.client import TaskStatus, verify_webhook
+from freepik_mock.contract.receiver import Reply, WebhookReceiver
+from freepik_mock.server import MockConfig
+from freepik_mock.server.cli import main
+from freepik_mock.server.live import LiveServer
 
 SECRETS = MockConfig().effective_webhook_secrets
 JSON_HEADERS = {"Content-Type": "application/json"}

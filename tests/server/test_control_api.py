@@ -10,8 +10,8 @@ import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mock_server import __version__
-from mock_server.web import get_state
+from freepik_mock.server import __version__
+from freepik_mock.server.web import get_state
 from tests.conftest import API_KEY
 
 PATH = "/v1/ai/music-generation"

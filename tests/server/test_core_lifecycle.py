@@ -8,7 +8,7 @@ from datetime import UTC
 
 import pytest
 
-from mock_server.core import (
+from freepik_mock.server.core import (
     ControlInputError,
     InvalidApiKey,
     ManualClock,

@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from contract_tests import drift
-from contract_tests.drift import PROBES, DriftReport, ProbeResult, run_drift
-from mock_server import MockConfig
-from mock_server.cli import main
-from mock_server.live import LiveServer
-from mock_server.spec import RequestValidator
+from freepik_mock.contract import drift
+from freepik_mock.contract.drift import PROBES, DriftReport, ProbeResult, run_drift
+from freepik_mock.server import MockConfig
+from freepik_mock.server.cli import main
+from freepik_mock.server.live import LiveServer
+from freepik_mock.server.spec import RequestValidator
 from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.live
@@ -306,8 +306,8 @@ def test_the_help_explains_the_options_and_that_no_credits_are_spent() -> None:
 
 def test_importing_the_mock_and_its_cli_does_not_import_contract_tests() -> None:
     code = (
-        "import sys, mock_server.cli; "
-        "assert not any(m.startswith('contract_tests') for m in sys.modules), 'cycle'"
+        "import sys, freepik_mock.server.cli; "
+        "assert not any(m.startswith('freepik_mock.contract') for m in sys.modules), 'cycle'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 

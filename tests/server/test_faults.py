@@ -11,11 +11,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from client import APIConnectionError, MusicClient, ServerError, TaskStatus
-from mock_server import MockConfig
-from mock_server.live import LiveServer
-from mock_server.web import get_state
-from mock_server.web.guards import DroppedConnection
+from freepik_mock.client import APIConnectionError, MusicClient, ServerError, TaskStatus
+from freepik_mock.server import MockConfig
+from freepik_mock.server.live import LiveServer
+from freepik_mock.server.web import get_state
+from freepik_mock.server.web.guards import DroppedConnection
 from tests.conftest import API_KEY
 
 PATH = "/v1/ai/music-generation"

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mock_server import MockConfig
-from mock_server.live import LiveServer
+from freepik_mock.server import MockConfig
+from freepik_mock.server.live import LiveServer
 from tests.conftest import API_KEY, OTHER_KEY
 
 PATH = "/v1/ai/music-generation"

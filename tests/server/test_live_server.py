@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from contract_tests.receiver import HANG, WebhookReceiver
-from mock_server import MockConfig, create_app
-from mock_server.live import LiveServer, check_exposure
-from mock_server.web import get_state
+from freepik_mock.contract.receiver import HANG, WebhookReceiver
+from freepik_mock.server import MockConfig, create_app
+from freepik_mock.server.live import LiveServer, check_exposure
+from freepik_mock.server.web import get_state
 
 pytestmark = pytest.mark.live
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from mock_server.audio import TrackRenderer
-from mock_server.core import MockConfig, MockEngine, TaskStatus
-from mock_server.web import get_state
-from mock_server.web.results import ResultPreparer
+from freepik_mock.server.audio import TrackRenderer
+from freepik_mock.server.core import MockConfig, MockEngine, TaskStatus
+from freepik_mock.server.web import get_state
+from freepik_mock.server.web.results import ResultPreparer
 from tests.conftest import API_KEY
 
 PATH = "/v1/ai/music-generation"

@@ -14,9 +14,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mock_server import MockConfig
-from mock_server.live import LiveServer
-from mock_server.web.state import MAX_UNEXPECTED, get_state
+from freepik_mock.server import MockConfig
+from freepik_mock.server.live import LiveServer
+from freepik_mock.server.web.state import MAX_UNEXPECTED, get_state
 from tests.conftest import API_KEY
 
 PATH = "/v1/ai/music-generation"

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mock_server import MockConfig, close_app, create_app
-from mock_server.cli import main
-from mock_server.cli.serve import build_config, serve
-from mock_server.web import get_state
+from freepik_mock.server import MockConfig, close_app, create_app
+from freepik_mock.server.cli import main
+from freepik_mock.server.cli.serve import build_config, serve
+from freepik_mock.server.web import get_state
 from tests.conftest import API_KEY, OTHER_KEY
 
 PATH = "/v1/ai/music-generation"

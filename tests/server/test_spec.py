@@ -12,7 +12,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate as validate_openapi
 
-from mock_server.spec import (
+from freepik_mock.server.spec import (
     RequestValidator,
     build_extended_spec,
     load_extended_spec,

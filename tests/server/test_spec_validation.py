@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.spec import (
+from freepik_mock.server.spec import (
     InvalidParam,
     RequestValidator,
     load_vendor_spec,
@@ -316,7 +316,7 @@ def test_a_custom_spec_can_be_given(vendor: dict[str, Any]) -> None:
 def test_importing_and_building_a_validator_leaves_openapi_core_unimported() -> None:
     code = """
 import sys
-from mock_server.spec import RequestValidator
+from freepik_mock.server.spec import RequestValidator
 validator = RequestValidator()
 heavy = ("openapi_core", "jsonschema", "yaml")
 print(sorted(name for name in heavy if name in sys.modules))
@@ -334,7 +334,7 @@ print(sorted(name for name in heavy if name in sys.modules))
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The name of the thread of every spec preparation from now on."""
-    from mock_server.spec import adapter
+    from freepik_mock.server.spec import adapter
 
     made: list[str] = []
 

@@ -14,11 +14,18 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from contract_tests.receiver import Reply, WebhookReceiver
-from mock_server.core import ManualClock, MockConfig, MockEngine, RealClock, Task, TaskStatus
-from mock_server.core.scheduler import Scheduler
-from mock_server.web import get_state
-from mock_server.webhooks import Outbox
+from freepik_mock.contract.receiver import Reply, WebhookReceiver
+from freepik_mock.server.core import (
+    ManualClock,
+    MockConfig,
+    MockEngine,
+    RealClock,
+    Task,
+    TaskStatus,
+)
+from freepik_mock.server.core.scheduler import Scheduler
+from freepik_mock.server.web import get_state
+from freepik_mock.server.webhooks import Outbox
 from tests.server.webhook_support import advance, create, log
 
 LIFECYCLE = ["CREATED", "IN_PROGRESS", "COMPLETED"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mock_server import MockConfig
+from freepik_mock.server import MockConfig
 
 
 @pytest.mark.parametrize(

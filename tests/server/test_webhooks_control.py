@@ -15,9 +15,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from standardwebhooks import Webhook
 
-from contract_tests.receiver import Delivery, WebhookReceiver
-from mock_server.web import get_state
-from mock_server.webhooks import Outbox
+from freepik_mock.contract.receiver import Delivery, WebhookReceiver
+from freepik_mock.server.web import get_state
+from freepik_mock.server.webhooks import Outbox
 from tests.server.webhook_support import AUTH, PATH, advance, create, log
 
 WHSEC = "whsec_" + base64.b64encode(b"replay and send test secret").decode()

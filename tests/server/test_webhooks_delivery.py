@@ -12,11 +12,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from contract_tests.receiver import GARBAGE, HANG, RESET, Reply, WebhookReceiver
-from mock_server import MockConfig
-from mock_server.live import LiveServer
-from mock_server.web import close_app, get_state
-from mock_server.webhooks import TargetPolicy
+from freepik_mock.contract.receiver import GARBAGE, HANG, RESET, Reply, WebhookReceiver
+from freepik_mock.server import MockConfig
+from freepik_mock.server.live import LiveServer
+from freepik_mock.server.web import close_app, get_state
+from freepik_mock.server.webhooks import TargetPolicy
 from tests.server.webhook_support import AUTH, PATH, advance, create, log
 
 

@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator, Sequence
 import pytest
 from flask import Flask
 
-from contract_tests.receiver import HANG, WebhookReceiver
-from mock_server.web import close_app, get_state
-from mock_server.webhooks import Outbox, TargetPolicy
-from mock_server.webhooks.lanes import Lanes, lane_key
-from mock_server.webhooks.progress import JobCounter
+from freepik_mock.contract.receiver import HANG, WebhookReceiver
+from freepik_mock.server.web import close_app, get_state
+from freepik_mock.server.webhooks import Outbox, TargetPolicy
+from freepik_mock.server.webhooks.lanes import Lanes, lane_key
+from freepik_mock.server.webhooks.progress import JobCounter
 from tests.server.webhook_support import create
 
 WAIT = 10.0  # only turns a hang into a failure

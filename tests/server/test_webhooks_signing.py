@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from contract_tests.receiver import Delivery, WebhookReceiver
-from mock_server import MockConfig
-from mock_server.core import DEFAULT_WEBHOOK_SECRET
-from mock_server.webhooks import Signer, signing_key
+from freepik_mock.contract.receiver import Delivery, WebhookReceiver
+from freepik_mock.server import MockConfig
+from freepik_mock.server.core import DEFAULT_WEBHOOK_SECRET
+from freepik_mock.server.webhooks import Signer, signing_key
 
 WHSEC = "whsec_" + base64.b64encode(b"a 24-byte test secret!!!").decode()
 RAW = "vendor-style-raw-secret-123"

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 
-from contract_tests.loopback import LoopbackGuard
-from contract_tests.receiver import WebhookReceiver
-from mock_server.web import get_state
-from mock_server.webhooks import AllowList, TargetBlocked, TargetPolicy, TargetUnresolved
+from freepik_mock.contract.loopback import LoopbackGuard
+from freepik_mock.contract.receiver import WebhookReceiver
+from freepik_mock.server.web import get_state
+from freepik_mock.server.webhooks import AllowList, TargetBlocked, TargetPolicy, TargetUnresolved
 
 
 @pytest.fixture
