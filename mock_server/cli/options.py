@@ -17,6 +17,7 @@ __all__ = [
     "NonEmpty",
     "http_url_problem",
     "load_scenarios_file",
+    "read_text_file",
 ]
 
 
@@ -82,22 +83,35 @@ class HttpUrl(click.types.StringParamType):
         return text
 
 
-def load_scenarios_file(path: str) -> tuple[dict[str, Any], ...]:
-    """Scenario rules from a JSON or YAML file: a list of rules, or ``{"scenarios": [...]}``."""
-    import yaml
-
+def read_text_file(path: str) -> str:
+    """The UTF-8 text of a file named by a flag (a usage error when it cannot be read)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise click.BadParameter(f"{path} is not UTF-8 text") from None
     except OSError as exc:
         raise click.BadParameter(f"{path} cannot be read: {exc.strerror or exc}") from None
+
+
+def load_scenarios_file(path: str) -> tuple[dict[str, Any], ...]:
+    """Scenario rules from a JSON or YAML file: a list of rules, or ``{"scenarios": [...]}``."""
+    import yaml
+
+    text = read_text_file(path)
     try:
         data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise click.BadParameter(f"{path} is not valid JSON/YAML: {exc}") from None
-    if isinstance(data, dict) and "scenarios" in data:
-        data = data["scenarios"]
+    if isinstance(data, dict) and ("scenarios" in data or "faults" in data):
+        unknown = [str(key) for key in data if key != "scenarios"]
+        if unknown:
+            hint = (
+                " (faults are loaded with --config FILE)"
+                if "faults" in unknown
+                else " (the only key allowed is 'scenarios')"
+            )
+            raise click.BadParameter(f"{path}: unknown key '{unknown[0]}'{hint}")
+        data = data.get("scenarios")
     if not isinstance(data, list) or not all(isinstance(rule, dict) for rule in data):
         raise click.BadParameter(f"{path} must hold a list of scenario rules (JSON objects)")
     return tuple(data)

@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 import click
 
 from ..core import ControlInputError, MockConfig
+from ..core.faults import parse_fault
 from ..core.scenarios import parse_rule
 from ..live import check_exposure, is_loopback_host
+from .config_file import RULES_META_KEY, ConfigFile, use_config_file
 from .options import CommaSeparated, FiniteFloatRange, HttpUrl, NonEmpty, load_scenarios_file
 
 __all__ = [
@@ -56,17 +58,43 @@ def _checked_webhook_options(options: dict[str, Any]) -> None:
         raise click.BadParameter(str(exc), param_hint="'--webhook-allow'") from None
 
 
-def build_config(options: dict[str, Any]) -> MockConfig:
-    """The MockConfig for the parsed ``serve`` options (a clear usage error when they clash)."""
-    scenarios = load_scenarios_file(options["scenarios"]) if options["scenarios"] else ()
+def _checked_rules(
+    options: dict[str, Any], config_file: ConfigFile | None
+) -> tuple[tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
+    """The scenario and fault rules to start with, each checked as the control API would."""
+    if options["scenarios"]:
+        scenarios, source, hint = (
+            load_scenarios_file(options["scenarios"]),
+            options["scenarios"],
+            "'--scenarios'",
+        )
+    else:
+        scenarios = config_file.scenarios if config_file else ()
+        source, hint = (config_file.path if config_file else ""), "'--config'"
     for number, rule in enumerate(scenarios, start=1):
         try:
             parse_rule(rule, rule_id=f"scn_{number}")
         except ControlInputError as exc:
             raise click.BadParameter(
-                f"rule {number} in {options['scenarios']}: {exc.message}",
-                param_hint="'--scenarios'",
+                f"scenario rule {number} in {source}: {exc.message}", param_hint=hint
             ) from None
+    faults = config_file.faults if config_file else ()
+    for number, rule in enumerate(faults, start=1):
+        try:
+            parse_fault(rule, rule_id=f"flt_{number}")
+        except ControlInputError as exc:
+            raise click.BadParameter(
+                f"fault rule {number} in {source}: {exc.message}", param_hint="'--config'"
+            ) from None
+    return scenarios, faults
+
+
+def build_config(options: dict[str, Any], *, config_file: ConfigFile | None = None) -> MockConfig:
+    """The MockConfig for the parsed ``serve`` options (a clear usage error when they clash).
+
+    ``config_file`` holds the rules of ``--config FILE``; its settings are already in ``options``.
+    """
+    scenarios, faults = _checked_rules(options, config_file)
     try:
         check_exposure(host=options["host"], admin_token=options["admin_token"])
     except ValueError as exc:
@@ -91,8 +119,10 @@ def build_config(options: dict[str, Any]) -> MockConfig:
             chaos_duplicate=options["chaos_duplicate"],
             chaos_out_of_order=options["chaos_out_of_order"],
             scenarios=scenarios,
+            faults=faults,
             admin_token=options["admin_token"],
             journal_size=options["journal_size"],
+            request_log="off" if options["quiet"] else options["log_format"],
         )
     except (ValueError, ControlInputError) as exc:
         raise click.UsageError(str(exc)) from None
@@ -110,6 +140,14 @@ def _seconds(maximum: float) -> FiniteFloatRange:
 
 
 @click.command(context_settings={"max_content_width": 100})
+@_opt(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False),
+    is_eager=True,
+    expose_value=False,
+    callback=use_config_file,
+    help="Settings file (YAML, TOML or JSON): any flag below, scenarios, faults.",
+)
 @_opt("--host", default="127.0.0.1", help="Address to listen on.")
 @_opt("--port", default=8080, type=click.IntRange(0, 65535), help="Port (0 picks a free one).")
 @_opt("--api-key", multiple=True, type=_COMMA, help="An accepted key (repeatable). None: any.")
@@ -155,6 +193,13 @@ def _seconds(maximum: float) -> FiniteFloatRange:
 @_opt("--scenarios", type=click.Path(exists=True, dir_okay=False), help="Rules file (JSON/YAML).")
 @_opt("--admin-token", type=NonEmpty(), help="Bearer token for /_mock (required off loopback).")
 @_opt("--journal-size", type=click.IntRange(min=1), default=1000, help="Requests remembered.")
+@_opt("--quiet", is_flag=True, help="Print no line per request.")
+@_opt(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="The per-request lines: for people or for log collectors.",
+)
 @_opt("--threads", type=click.IntRange(1, 256), default=8, help="WSGI worker threads.")
 def serve(**options: Any) -> None:
     """Serve the mock API on HOST:PORT until Ctrl-C or SIGTERM.
@@ -162,7 +207,7 @@ def serve(**options: Any) -> None:
     Every flag can also be set with its environment variable, FREEPIK_MOCK_<FLAG>; a repeatable
     flag takes a comma-separated list there.
     """
-    config = build_config(options)
+    config = build_config(options, config_file=click.get_current_context().meta.get(RULES_META_KEY))
     from ..live import LiveServer
 
     try:
@@ -193,6 +238,10 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _print_banner(config: MockConfig, *, url: str) -> None:
     keys = ", ".join(config.api_keys) if config.api_keys else "any non-empty key"
     speed = f" (x{config.speed})" if config.clock == "real" else ""
@@ -200,5 +249,12 @@ def _print_banner(config: MockConfig, *, url: str) -> None:
     click.echo(f"  API keys:        {keys}")
     click.echo(f"  webhook secret:  {' '.join(config.effective_webhook_secrets)}")
     click.echo(f"  clock:           {config.clock}{speed}")
+    click.echo(
+        f"  rules:           {_count(len(config.scenarios), 'scenario')}, "
+        f"{_count(len(config.faults), 'fault')}"
+    )
+    click.echo("  store:           memory (nothing kept after exit)")
     click.echo(f"  control API:     {url}/_mock/health")
+    log = {"off": "off (--quiet)", "text": "one line per request", "json": "JSON lines"}
+    click.echo(f"  request log:     {log[config.request_log]}")
     sys.stdout.flush()

@@ -12,6 +12,7 @@ __all__ = ["DEFAULT_WEBHOOK_SECRET", "MockConfig"]
 DEFAULT_WEBHOOK_SECRET = "whsec_bW9jay1kZXZlbG9wbWVudC1zZWNyZXQtMDAwMA=="
 
 ClockMode = Literal["real", "manual"]
+RequestLog = Literal["off", "text", "json"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,10 +56,18 @@ class MockConfig:
     scenarios: tuple[dict[str, Any], ...] = field(default=())
     admin_token: str | None = None
     journal_size: int = 1000
+    #: Fault rules in force from the start (as ``POST /_mock/faults`` takes them).
+    faults: tuple[dict[str, Any], ...] = field(default=())
+    #: One line per request on standard output (``freepik-mock serve`` turns it on).
+    request_log: RequestLog = "off"
 
     def __post_init__(self) -> None:
         if self.clock not in ("real", "manual"):
             raise ValueError(f"clock must be 'real' or 'manual', not {self.clock!r}")
+        if self.request_log not in ("off", "text", "json"):
+            raise ValueError(
+                f"request_log must be 'off', 'text' or 'json', not {self.request_log!r}"
+            )
         if not self.speed > 0:
             raise ValueError("speed must be greater than 0")
         for name in ("created_seconds", "processing_seconds"):

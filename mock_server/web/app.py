@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+
 from flask import Flask
 
 from ..audio import TrackRenderer
 from ..core import MockConfig, MockEngine
 from ..spec import RequestValidator
 from . import rules_routes, webhook_routes
+from .console import ConsoleLog
 from .control import control
+from .reason_phrases import StandardReasonPhrases
 from .responses import install_error_handlers
 from .results import ResultPreparer, results
 from .state import EXTENSION_KEY, MockState, get_state
@@ -45,6 +49,12 @@ def create_app(config: MockConfig | None = None) -> Flask:
         app.register_blueprint(control)
         webhook_routes.register(app, state)
         rules_routes.register(app, state)
+        # Outermost, so the status line and the console see every answer, faults' included.
+        app.wsgi_app = StandardReasonPhrases(app.wsgi_app)  # type: ignore[method-assign]
+        if config.request_log != "off":
+            app.wsgi_app = ConsoleLog(  # type: ignore[method-assign]
+                app.wsgi_app, log_format=config.request_log, stream=sys.stdout
+            )
     except BaseException:
         state.close()
         raise

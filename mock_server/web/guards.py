@@ -33,7 +33,10 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["DroppedConnection", "FaultInjector", "install_admin_guard"]
+__all__ = ["FAULT_LABEL_KEY", "DroppedConnection", "FaultInjector", "install_admin_guard"]
+
+#: The WSGI environ key naming the fault rule that fired on a request (for the console log).
+FAULT_LABEL_KEY = "freepik_mock.fault"
 
 #: waitress puts this in every environ; it closes a connection silently on ``ClientDisconnected``.
 _WAITRESS_MARK = "waitress.client_disconnected"
@@ -111,6 +114,8 @@ class FaultInjector:
         started = time.perf_counter()
         head, length = _peek_body(environ)
         rule = self.state.faults.take(method=incoming.method, path=incoming.path)
+        if rule is not None:
+            environ[FAULT_LABEL_KEY] = rule.rule_id
         statuses: list[int] = []
 
         def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:

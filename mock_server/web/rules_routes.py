@@ -30,7 +30,15 @@ def register(app: Flask, state: MockState) -> None:
     """Wire faults, the journal, their reset, the admin guard and the routes into ``app``."""
     state.faults = FaultBook(seed=state.config.seed)
     state.journal = RequestJournal(capacity=state.config.journal_size)
-    state.engine.on_reset(lambda: state.faults.clear())
+
+    def restore_faults() -> None:
+        # As with scenarios, a reset goes back to the rules the mock was started with.
+        state.faults.clear()
+        for raw in state.config.faults:
+            state.faults.add(raw)
+
+    restore_faults()
+    state.engine.on_reset(restore_faults)
     state.engine.on_reset(lambda: state.journal.clear())
     install_admin_guard(app, state)
     app.wsgi_app = FaultInjector(app.wsgi_app, state=state)  # type: ignore[method-assign]

@@ -19,7 +19,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from freepik_mock.server.cli import main
+from freepik_mock.server.cli.config_file import RULES_META_KEY
 from freepik_mock.server.cli.serve import build_config, serve
+from freepik_mock.server.core import MockConfig
 
 RULE = {"match": {"prompt_contains": "fail"}, "outcome": "FAILED"}
 
@@ -82,6 +84,9 @@ ENVIRONMENT = [
     ("admin_token", "s3cret", "admin_token", "s3cret"),
     ("journal_size", "5", "journal_size", 5),
     ("threads", "3", None, 3),
+    ("quiet", "1", "request_log", "off"),
+    ("log_format", "json", "request_log", "json"),
+    ("config", "{config}", "journal_size", 7),
 ]
 OPTIONS = [param for param in serve.params if isinstance(param, click.Option) and param.name]
 
@@ -90,15 +95,22 @@ def test_the_table_covers_every_option() -> None:
     assert {param.name for param in OPTIONS} - {"help"} == {row[0] for row in ENVIRONMENT}
 
 
+def parsed_config(*args: str) -> tuple[dict[str, Any], MockConfig]:
+    """The options and the MockConfig ``serve`` would start with for ``args`` (no server)."""
+    ctx = serve.make_context("serve", list(args))
+    return ctx.params, build_config(ctx.params, config_file=ctx.meta.get(RULES_META_KEY))
+
+
 @pytest.mark.parametrize(("name", "raw", "field", "expected"), ENVIRONMENT)
 def test_every_flag_is_also_an_environment_variable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, raw: str, field: str, expected: Any
 ) -> None:
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps([RULE]), encoding="utf-8")
-    monkeypatch.setenv(f"FREEPIK_MOCK_{name.upper()}", raw.format(rules=rules))
-    params = serve.make_context("serve", []).params
-    config = build_config(params)
+    config_file = tmp_path / "mock.toml"
+    config_file.write_text("journal_size = 7\n", encoding="utf-8")
+    monkeypatch.setenv(f"FREEPIK_MOCK_{name.upper()}", raw.format(rules=rules, config=config_file))
+    params, config = parsed_config()
     if field is None:
         assert params[name] == expected
     else:
