@@ -222,12 +222,29 @@ def freepik_mock_app(freepik_mock_config: MockConfig) -> Iterator[Flask]:
 
 @pytest.fixture
 def freepik_respx(freepik_mock_app: Flask) -> Iterator[respx.MockRouter]:
-    """respx routing the API's hosts to ``freepik_mock_app``; loopback passes, the rest fails."""
-    import respx
+    """respx routing the API's hosts to ``freepik_mock_app``; loopback passes, the rest fails.
 
+    httpx is routed by respx; every other library (``urllib``, ``requests``, ``aiohttp``...) meets
+    the loopback guard, which refuses to resolve or connect to anything but loopback.
+    """
+    try:
+        import respx
+    except ImportError:
+        pytest.fail(
+            "freepik_respx needs respx: pip install 'freepik-music-mock[test]'", pytrace=False
+        )
+
+    from .loopback import LoopbackGuard
     from .routing import pass_loopback, route_api_hosts
 
-    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+    reason = (
+        "inside freepik_respx nothing may leave this machine; "
+        "the API's hosts are served by the mock only through httpx"
+    )
+    with (
+        LoopbackGuard(reason=reason),
+        respx.mock(assert_all_called=False, assert_all_mocked=True) as router,
+    ):
         route_api_hosts(router, app=freepik_mock_app)
         pass_loopback(router)
         yield router

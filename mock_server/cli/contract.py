@@ -54,7 +54,7 @@ def contract(
     3 the server refused the API key (its differences are then not drift).
     """
     # Imported here: the server package must not import the contract kit when it is imported.
-    from freepik_mock.contract.drift import render_json, render_table, run_drift
+    from freepik_mock.server.drift import render_json, render_table, run_drift
 
     try:
         report = run_drift(base_url=base_url, api_key=api_key, timeout=timeout)

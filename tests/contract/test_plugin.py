@@ -161,6 +161,67 @@ def test_freepik_respx_answers_the_vendor_hosts_in_process_and_refuses_others(
     result.assert_outcomes(passed=1)
 
 
+def test_inside_freepik_respx_no_library_resolves_or_reaches_another_host(
+    pytester: pytest.Pytester,
+) -> None:
+    # The spy sits under the guard: every name the guard lets through reaches it. The real
+    # resolver is never called for the API's host, so no DNS query can have been sent.
+    pytester.makeconftest(
+        """
+        import socket
+
+        import pytest
+
+        ASKED = []
+        _real_getaddrinfo = socket.getaddrinfo
+
+        def spy(host, *args, **kwargs):
+            ASKED.append(host)
+            return _real_getaddrinfo(host, *args, **kwargs)
+
+        socket.getaddrinfo = spy
+
+        @pytest.fixture
+        def asked():
+            ASKED.clear()
+            return ASKED
+        """
+    )
+    result = run(
+        pytester,
+        """
+        import socket
+        import urllib.error
+        import urllib.request
+
+        import pytest
+        import requests
+
+        URL = "https://api.freepik.com/v1/ai/music-generation"
+
+        def test_urllib_and_requests_are_refused(freepik_respx, asked, freepik_mock):
+            with pytest.raises(urllib.error.URLError, match="refusing to resolve") as refused:
+                urllib.request.urlopen(URL, timeout=5)
+            assert "freepik_respx" in str(refused.value)
+            with pytest.raises(requests.ConnectionError, match="refusing to resolve"):
+                requests.get(URL, headers={"x-freepik-api-key": "k"}, timeout=5)
+            with pytest.raises(socket.gaierror):
+                socket.getaddrinfo("example.com", 443)
+            with pytest.raises(OSError, match="non-loopback"):
+                socket.create_connection(("192.0.2.1", 443), timeout=5)
+            assert not any("freepik" in str(name) or "example" in str(name) for name in asked)
+            # Loopback still works, by name and by address: the live mock answers.
+            health = freepik_mock.url.replace("127.0.0.1", "localhost") + "/_mock/health"
+            assert urllib.request.urlopen(health, timeout=5).status == 200
+            assert requests.get(freepik_mock.url + "/_mock/health", timeout=5).ok
+
+        def test_the_guard_is_gone_after_the_fixture():
+            assert socket.getaddrinfo.__name__ == "spy"
+        """,
+    )
+    result.assert_outcomes(passed=2)
+
+
 def test_an_unexpected_server_error_fails_the_test_that_caused_it(
     pytester: pytest.Pytester,
 ) -> None:

@@ -17,10 +17,9 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from freepik_mock.contract import drift
-from freepik_mock.contract.drift import PROBES, DriftReport, ProbeResult, run_drift
-from freepik_mock.server import MockConfig
+from freepik_mock.server import MockConfig, drift
 from freepik_mock.server.cli import main
+from freepik_mock.server.drift import PROBES, DriftReport, ProbeResult, run_drift, runner
 from freepik_mock.server.live import LiveServer
 from freepik_mock.server.spec import RequestValidator
 from tests.conftest import API_KEY
@@ -158,13 +157,13 @@ def test_the_reference_mock_is_closed_after_the_run(
     live: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     closed: list[Flask] = []
-    real_close = drift.close_app
+    real_close = runner.close_app
 
     def spy(app: Flask) -> None:
         closed.append(app)
         real_close(app)
 
-    monkeypatch.setattr(drift, "close_app", spy)
+    monkeypatch.setattr(runner, "close_app", spy)
     run_drift(base_url=live.url, api_key=API_KEY, timeout=10)
     assert len(closed) == 1
 
@@ -321,4 +320,9 @@ def test_a_refused_key_is_told_apart_from_drift(live: LiveServer) -> None:
         main, ["contract", "--base-url", live.url, "--api-key", "not-a-key-of-this-mock"]
     )
     assert result.exit_code == 3
-    assert "check --api-key" in result.output
+    lines = result.output.splitlines()
+    explained = next(i for i, line in enumerate(lines) if "check --api-key" in line)
+    # The explanation comes before the table and its differences, not after them.
+    assert explained < lines.index("Differences:")
+    assert explained < next(i for i, line in enumerate(lines) if line.startswith("probe "))
+    assert "refused the API key" in lines[-1]

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from freepik_mock.server import __version__
+from .. import __version__
 
 __all__ = ["COLLECTION", "PROBES", "UNKNOWN_TASK_ID", "Auth", "Probe"]
 

@@ -108,6 +108,13 @@ def render_table(report: DriftReport) -> str:
     table = [_COLUMNS, *(_cells(row) for row in report.rows)]
     widths = [max(len(cells[i]) for cells in table) for i in range(len(_COLUMNS))]
     lines = [head, ""]
+    if report.key_refused:
+        # Said first: otherwise the reader wades through every difference before learning why.
+        lines += [
+            "the target refused the API key (401 to the list): the differences below may "
+            "come from the key, not from drift; check --api-key",
+            "",
+        ]
     for index, cells in enumerate(table):
         lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
         if index == 0:
@@ -122,11 +129,7 @@ def render_table(report: DriftReport) -> str:
     else:
         verdict = f"no differences in {len(report.rows)} probes"
     if report.key_refused:
-        lines += [
-            "",
-            "the target refused the API key (401 to the list): the differences may "
-            "come from the key, not from drift; check --api-key",
-        ]
+        verdict += "; the target refused the API key"
     lines += ["", f"{verdict} (exit code {report.exit_code})"]
     return "\n".join(lines)
 

@@ -14,8 +14,8 @@ and other values differ naturally and are not compared). :func:`render_table` an
 :func:`render_json` show the :class:`DriftReport`; :attr:`DriftReport.exit_code` is 0 when
 nothing differs, 1 when something does, 2 when the target could not be reached.
 
-The catalogue is defined in :mod:`freepik_mock.contract.drift_probes` and the report in
-:mod:`freepik_mock.contract.drift_report`; their public names are all importable from here.
+The catalogue is defined in :mod:`freepik_mock.server.drift.probes` and the report in
+:mod:`freepik_mock.server.drift.report`; their public names are all importable from here.
 """
 
 from __future__ import annotations
@@ -28,36 +28,16 @@ from typing import Any
 
 import httpx
 
-from freepik_mock.contract.drift_probes import COLLECTION, PROBES, UNKNOWN_TASK_ID, Probe
-from freepik_mock.contract.drift_report import (
-    EXIT_DIFFERENCES,
-    EXIT_KEY_REFUSED,
-    EXIT_OK,
-    EXIT_UNREACHABLE,
+from .. import MockConfig, close_app, create_app
+from ..spec import RequestValidator
+from ..web import get_state
+from .probes import COLLECTION, PROBES, Probe
+from .report import (
     DriftReport,
     ProbeResult,
-    render_json,
-    render_table,
 )
-from freepik_mock.server import MockConfig, close_app, create_app
-from freepik_mock.server.spec import RequestValidator
-from freepik_mock.server.web import get_state
 
-__all__ = [
-    "COLLECTION",
-    "EXIT_DIFFERENCES",
-    "EXIT_KEY_REFUSED",
-    "EXIT_OK",
-    "EXIT_UNREACHABLE",
-    "PROBES",
-    "UNKNOWN_TASK_ID",
-    "DriftReport",
-    "Probe",
-    "ProbeResult",
-    "render_json",
-    "render_table",
-    "run_drift",
-]
+__all__ = ["run_drift"]
 
 
 @dataclass(frozen=True, kw_only=True)
