@@ -1,11 +1,12 @@
 """Fault rules: how the next matching requests misbehave (an error answer, a delay, a drop).
 
 A rule ``{"match": {"method"?, "path"?}, "status"?, "delay_seconds"?, "retry_after"?, "body"?,
-"times"?, "probability"?, "drop_connection"?}`` applies to requests arriving after it, on the vendor
-and result-file URLs (never the control API). ``path`` is exact, or a prefix when it ends in ``*``.
+"headers"?, "times"?, "probability"?, "drop_connection"?}`` applies to requests arriving after it,
+on the vendor and result-file URLs (never the control API). ``path`` is exact, or a prefix when
+it ends in ``*``. ``headers`` go on the answer (a custom one replaces a default of its name).
 The first matching rule that fires wins; a rule with ``probability`` fires on that share of its
 matches (drawn from a generator seeded by ``--seed``, so runs repeat), and a rule with ``times`` is
-used up after answering that many requests.
+used up after answering that many requests. Rule ids are never reused, not even after a reset.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import itertools
 import json
 import math
 import random
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,11 +51,17 @@ _RULE_KEYS = {
     "delay_seconds",
     "retry_after",
     "body",
+    "headers",
     "times",
     "probability",
     "drop_connection",
 }
 _EFFECT_KEYS = ("status", "delay_seconds", "drop_connection")
+#: A header name is an RFC 9110 token.
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+#: Framing is the server's business: a fault that set these could only break the answer.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+_MAX_HEADERS = 32
 
 #: The vendor's answer bodies (API_FACTS.md); other statuses get their HTTP reason phrase.
 _VENDOR_MESSAGES = {
@@ -108,6 +116,7 @@ class FaultRule:
     delay_seconds: float = 0.0
     retry_after: int | None = None
     body: Any = None
+    headers: tuple[tuple[str, str], ...] = ()
     times_left: int | None = None
     probability: float | None = None
     drop_connection: bool = False
@@ -138,8 +147,14 @@ class FaultRule:
         retry_after = self.retry_after
         if retry_after is None and self.status == 429:
             retry_after = 1
-        if retry_after is not None:
+        if retry_after is not None and not any(
+            name.lower() == "retry-after" for name, _ in self.headers
+        ):
             headers.append(("Retry-After", str(retry_after)))
+        custom = {name.lower() for name, _ in self.headers}
+        # A custom header replaces the default of the same name (Content-Type, Retry-After).
+        headers = [(name, value) for name, value in headers if name.lower() not in custom]
+        headers.extend(self.headers)
         return FaultAnswer(status=self.status, headers=tuple(headers), body=payload.encode("utf-8"))
 
     def to_json(self) -> dict[str, Any]:
@@ -156,6 +171,7 @@ class FaultRule:
             "delay_seconds": self.delay_seconds,
             "retry_after": self.retry_after,
             "body": self.body,
+            "headers": dict(self.headers),
             "times": self.times_left,
             "probability": self.probability,
             "drop_connection": self.drop_connection,
@@ -164,7 +180,11 @@ class FaultRule:
 
 
 def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True  # any size: math.isfinite would overflow on an integer of 309+ digits
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _parse_match(raw: Any) -> tuple[str | None, str | None]:
@@ -233,6 +253,33 @@ def _parse_probability(raw: Mapping[str, Any]) -> float | None:
     return float(value)
 
 
+def _parse_headers(raw: Mapping[str, Any], status: int | None) -> tuple[tuple[str, str], ...]:
+    value = raw.get("headers")
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise ControlInputError("'headers' must be an object of header names and string values")
+    if status is None:
+        raise ControlInputError("'headers' needs a 'status' to go with (they go on its answer)")
+    if len(value) > _MAX_HEADERS:
+        raise ControlInputError(f"'headers' may hold at most {_MAX_HEADERS} headers")
+    parsed: list[tuple[str, str]] = []
+    for name, text in value.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise ControlInputError(f"'headers': {name!r} is not a valid header name")
+        if name.lower() in _FRAMING_HEADERS:
+            raise ControlInputError(f"'headers': {name} is set by the server, not by a fault")
+        if isinstance(text, bool) or not isinstance(text, str | int):
+            raise ControlInputError(f"'headers': the value of {name} must be a string")
+        text = str(text)
+        if not (text.isascii() and text.isprintable()):
+            raise ControlInputError(
+                f"'headers': the value of {name} must be printable ASCII on one line"
+            )
+        parsed.append((name, text))
+    return tuple(parsed)
+
+
 def parse_fault(raw: Any, *, rule_id: str) -> FaultRule:
     """Check and convert a fault given as JSON; a clear ``ControlInputError`` when it is wrong."""
     if not isinstance(raw, Mapping):
@@ -266,6 +313,7 @@ def parse_fault(raw: Any, *, rule_id: str) -> FaultRule:
         delay_seconds=_parse_delay(raw),
         retry_after=_parse_retry_after(raw, status),
         body=raw.get("body"),
+        headers=_parse_headers(raw, status),
         times_left=times,
         probability=_parse_probability(raw),
         drop_connection=drop,
@@ -321,10 +369,10 @@ class FaultBook:
         raise NotFound()
 
     def clear(self) -> None:
-        """Remove every rule; ids and the seeded draws start again."""
+        """Remove every rule; the seeded draws start again. Ids are never handed out again, so
+        an id a test still holds can never name somebody else's rule."""
         with self._lock:
             self._rules.clear()
-            self._ids = itertools.count(1)
             self._random = random.Random(self._seed)
 
     def take(self, *, method: str, path: str) -> FaultRule | None:

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "JournalEntry",
     "RequestJournal",
+    "answer_summary",
     "journal_body",
     "json_depth",
     "masked_headers",
@@ -93,9 +94,22 @@ def journal_body(raw: bytes, *, content_type: str | None, total_length: int | No
     return text
 
 
+def answer_summary(raw: bytes | None, *, content_type: str | None) -> Any:
+    """The answer's body as recorded: JSON or text as :func:`journal_body` keeps it; a binary
+    body (an MP3) as a note of its size, never its bytes."""
+    if raw is None:
+        return None
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    if kind and not (kind.startswith("text/") or "json" in kind or kind.endswith("+xml")):
+        return f"[{len(raw)} bytes of {kind}]"
+    return journal_body(raw, content_type=content_type)
+
+
 @dataclass(frozen=True, kw_only=True)
 class JournalEntry:
-    """One request and its answer. ``status`` is None when the connection was dropped."""
+    """One request and its answer. ``status`` is None (and ``dropped`` true) when the
+    connection was dropped; ``time`` is the wall-clock moment the request arrived (UTC, ISO
+    8601) and ``mock_time`` the mock clock's reading then, in the same form."""
 
     method: str
     path: str
@@ -105,17 +119,29 @@ class JournalEntry:
     status: int | None
     duration_ms: float
     fault: str | None
+    time: str = ""
+    mock_time: str = ""
+    answer_body: Any = None
     api_key_digest: bytes | None = None
+
+    @property
+    def dropped(self) -> bool:
+        """Whether the connection was closed without an answer (a fault's drop)."""
+        return self.status is None
 
     def to_json(self) -> dict[str, Any]:
         """The entry as the control API shows it (never the key in clear)."""
         return {
+            "time": self.time,
+            "mock_time": self.mock_time,
             "method": self.method,
             "path": self.path,
             "query": self.query,
             "headers": self.headers,
             "body": self.body,
             "status": self.status,
+            "dropped": self.dropped,
+            "answer_body": self.answer_body,
             "duration_ms": self.duration_ms,
             "fault": self.fault,
         }
@@ -143,9 +169,15 @@ class RequestJournal:
         duration_ms: float,
         fault: str | None,
         api_key: str | None,
+        time: str = "",
+        mock_time: str = "",
+        answer_body: Any = None,
     ) -> JournalEntry:
         """Add one request (the oldest entry goes when the journal is full)."""
         entry = JournalEntry(
+            time=time,
+            mock_time=mock_time,
+            answer_body=answer_body,
             method=method,
             path=path,
             query=dict(query),

@@ -171,10 +171,10 @@ class ScenarioBook:
         raise NotFound()
 
     def clear(self) -> None:
-        """Remove every rule; ids start again."""
+        """Remove every rule. Ids are never handed out again, so an id a test still holds can
+        never name somebody else's rule."""
         with self._lock:
             self._rules.clear()
-            self._ids = itertools.count(1)
 
     def take(self, *, prompt: str, api_key: str) -> ScenarioRule | None:
         """The first rule for this task, counting one use of it (used-up rules are dropped)."""

@@ -82,9 +82,14 @@ def advance_clock() -> Response:
     seconds = body.get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise ControlInputError("'seconds' must be a number >= 0")
+    try:
+        seconds = float(seconds)
+    except OverflowError:
+        # An integer of 309+ digits: no float holds it, and no clock could reach it.
+        raise ControlInputError("'seconds' is too large: it must be a finite number >= 0") from None
     state = get_state()
     stalls = state.webhooks.stalls if state.webhooks is not None else 0
-    state.engine.advance(float(seconds))
+    state.engine.advance(seconds)
     if state.webhooks is not None and state.webhooks.stalls > stalls:
         # The clock moved and cannot move back, but the promise of this call is broken.
         return json_response(

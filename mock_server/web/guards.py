@@ -15,6 +15,7 @@ import io
 import logging
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
 import httpx
@@ -24,7 +25,7 @@ from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..core.faults import FaultRule, is_control_path
-from ..core.journal import MAX_BODY_BYTES, journal_body
+from ..core.journal import MAX_BODY_BYTES, answer_summary, journal_body
 from .responses import json_response
 from .state import MockState
 from .vendor import API_KEY_HEADERS
@@ -33,10 +34,18 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["FAULT_LABEL_KEY", "DroppedConnection", "FaultInjector", "install_admin_guard"]
+__all__ = [
+    "FAULT_LABEL_KEY",
+    "DroppedConnection",
+    "FaultInjector",
+    "install_admin_guard",
+    "install_answer_capture",
+]
 
 #: The WSGI environ key naming the fault rule that fired on a request (for the console log).
 FAULT_LABEL_KEY = "freepik_mock.fault"
+#: Where the app leaves its answer's body for the journal (see ``install_answer_capture``).
+_ANSWER_KEY = "freepik_mock.answer"
 
 #: waitress puts this in every environ; it closes a connection silently on ``ClientDisconnected``.
 _WAITRESS_MARK = "waitress.client_disconnected"
@@ -112,6 +121,9 @@ class FaultInjector:
         if is_control_path(incoming.path):
             return self.app(environ, start_response)
         started = time.perf_counter()
+        arrived = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        clock = self.state.engine.clock
+        mock_time = clock.wall_time(clock.now()).isoformat().replace("+00:00", "Z")
         head, length = _peek_body(environ)
         rule = self.state.faults.take(method=incoming.method, path=incoming.path)
         if rule is not None:
@@ -122,8 +134,12 @@ class FaultInjector:
             statuses.append(int(status.split(" ", 1)[0]))
             return start_response(status, headers, exc_info)
 
-        def record(status: int | None) -> None:
+        def record(status: int | None, answer: tuple[bytes, str | None] | None = None) -> None:
+            answer = answer or environ.get(_ANSWER_KEY)
             self.state.journal.record(
+                time=arrived,
+                mock_time=mock_time,
+                answer_body=answer_summary(*answer[:1], content_type=answer[1]) if answer else None,
                 method=incoming.method,
                 path=incoming.path,
                 query={name: incoming.args.getlist(name) for name in incoming.args},
@@ -143,6 +159,7 @@ class FaultInjector:
         try:
             answer = self._injected_response(rule, where=f"{incoming.method} {incoming.path}")
             if answer is not None:
+                environ[_ANSWER_KEY] = (answer.get_data(), answer.content_type)
                 body = answer(environ, recording_start_response)
             else:
                 body = self.app(environ, recording_start_response)
@@ -162,7 +179,7 @@ class FaultInjector:
             raise ClientDisconnected(f"fault: connection dropped on {path}")
         raise DroppedConnection("Server disconnected without sending a response (mock fault).")
 
-    def _injected_response(self, rule: FaultRule | None, *, where: str) -> WSGIApplication | None:
+    def _injected_response(self, rule: FaultRule | None, *, where: str) -> WerkzeugResponse | None:
         """The fault's answer; a vendor-format 500 (and a logged error) if it cannot be made."""
         try:
             answer = rule.answer() if rule is not None else None
@@ -175,6 +192,19 @@ class FaultInjector:
         if answer is None:
             return None
         return WerkzeugResponse(answer.body, status=answer.status, headers=list(answer.headers))
+
+
+def install_answer_capture(app: Flask) -> None:
+    """Leave each journaled answer's body where the journal finds it (the WSGI environ)."""
+
+    def capture(response: Response) -> Response:
+        if not is_control_path(request.path) and not response.is_streamed:
+            request.environ[_ANSWER_KEY] = (response.get_data(), response.content_type)
+        return response
+
+    # First in the list, so it runs last (Flask runs after_request hooks in reverse) and sees
+    # the answer as it goes out, after every other hook changed it.
+    app.after_request_funcs.setdefault(None, []).insert(0, capture)
 
 
 def _digest(value: str) -> bytes:

@@ -15,7 +15,7 @@ from ..core import ControlInputError, FaultBook, RequestJournal
 from ..core.faults import HTTP_METHODS
 from ..core.masking import mask_secret
 from ..core.scenarios import ScenarioRule
-from .guards import FaultInjector, install_admin_guard
+from .guards import FaultInjector, install_admin_guard, install_answer_capture
 from .responses import json_response, read_control_json
 from .state import MockState, get_state
 
@@ -41,6 +41,7 @@ def register(app: Flask, state: MockState) -> None:
     state.engine.on_reset(restore_faults)
     state.engine.on_reset(lambda: state.journal.clear())
     install_admin_guard(app, state)
+    install_answer_capture(app)
     app.wsgi_app = FaultInjector(app.wsgi_app, state=state)  # type: ignore[method-assign]
     app.register_blueprint(rules)
 

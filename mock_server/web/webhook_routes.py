@@ -149,7 +149,9 @@ def send_message() -> Response:
     if task_id is not None and (not isinstance(task_id, str) or not task_id):
         raise ControlInputError("'task_id' must be a task id (a string)")
     status = body.get("status")
-    if status is not None and status not in {s.value for s in TaskStatus}:
+    if status is not None and (
+        not isinstance(status, str) or status not in {s.value for s in TaskStatus}
+    ):
         raise ControlInputError(f"'status' must be one of {_STATUSES}")
     outbox = _outbox(state)
     task = state.engine.find_task(task_id) if task_id else None

@@ -60,7 +60,7 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
         first = process.stdout.readline()
         assert "listening on http://127.0.0.1:" in first, first + process.stderr.read()
         banner = first
-        while "control API" not in banner:
+        while "request log" not in banner:
             banner += process.stdout.readline()
         yield process, first.rsplit(" ", 1)[-1].strip(), banner
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -176,3 +177,14 @@ def test_advance_says_so_when_webhook_attempts_stalled(app: Flask, client: Flask
     body = response.get_json()
     assert "not every due attempt was made" in body["message"]
     assert body["clock"]["elapsed_seconds"] == 3
+
+
+@pytest.mark.parametrize("seconds", [10**400, -(10**400)])
+def test_advancing_by_a_huge_integer_is_refused_not_a_500(
+    make_app: Callable[..., Flask], seconds: int
+) -> None:
+    client = make_app().test_client()
+    refused = client.post("/_mock/clock/advance", json={"seconds": seconds})
+    assert refused.status_code == 400
+    assert "'seconds'" in refused.get_json()["message"]
+    assert client.get("/_mock/clock").get_json()["elapsed_seconds"] == 0

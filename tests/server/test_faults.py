@@ -427,3 +427,97 @@ def test_the_reference_client_retries_a_dropped_read_but_not_a_dropped_create(
         ("GET", 200),
         ("POST", None),
     ]
+
+
+# -- custom headers and ids (issue 14, items 7 and 8) ------------------------------------------
+def test_a_fault_sets_custom_answer_headers(client: FlaskClient) -> None:
+    rule = {
+        "status": 429,
+        "headers": {"Retry-After": "7", "X-RateLimit-Remaining": "0", "X-Request-Id": 12},
+        "times": 1,
+    }
+    added = client.post("/_mock/faults", json=rule)
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["headers"] == {
+        "Retry-After": "7",
+        "X-RateLimit-Remaining": "0",
+        "X-Request-Id": "12",
+    }
+    answer = client.get("/v1/ai/music-generation", headers={"x-freepik-api-key": API_KEY})
+    assert answer.status_code == 429
+    assert answer.headers.getlist("Retry-After") == ["7"]  # replaces the default, not added
+    assert answer.headers["X-RateLimit-Remaining"] == "0"
+    assert answer.headers["X-Request-Id"] == "12"
+    assert answer.get_json() == {"message": "Too many requests"}
+
+
+def test_a_custom_content_type_replaces_the_default(client: FlaskClient) -> None:
+    rule = {
+        "status": 502,
+        "body": "<html>bad gateway</html>",
+        "headers": {"Content-Type": "text/html"},
+    }
+    assert client.post("/_mock/faults", json=rule).status_code == 201
+    answer = client.get("/v1/ai/music-generation", headers={"x-freepik-api-key": API_KEY})
+    assert answer.headers.getlist("Content-Type") == ["text/html"]
+    assert answer.data == b"<html>bad gateway</html>"
+
+
+@pytest.mark.parametrize(
+    ("headers", "words"),
+    [
+        ({"Bad Name": "x"}, "not a valid header name"),
+        ({"X-Split": "a\r\nSet-Cookie: evil=1"}, "printable ASCII on one line"),
+        ({"X-Unicode": "é"}, "printable ASCII"),
+        ({"Content-Length": "5"}, "set by the server"),
+        ({"Transfer-Encoding": "chunked"}, "set by the server"),
+        ({"X-List": ["a"]}, "must be a string"),
+        (["Retry-After", "7"], "must be an object"),
+    ],
+)
+def test_bad_fault_headers_are_refused(client: FlaskClient, headers: Any, words: str) -> None:
+    refused = client.post("/_mock/faults", json={"status": 503, "headers": headers})
+    assert refused.status_code == 400
+    assert words in refused.get_json()["message"]
+
+
+def test_headers_need_a_status(client: FlaskClient) -> None:
+    refused = client.post("/_mock/faults", json={"delay_seconds": 1, "headers": {"X-A": "1"}})
+    assert refused.status_code == 400
+    assert "'headers' needs a 'status'" in refused.get_json()["message"]
+
+
+@pytest.mark.parametrize("kind", ["faults", "scenarios"])
+def test_rule_ids_are_never_reused_after_a_delete_a_clear_or_a_reset(
+    client: FlaskClient, kind: str
+) -> None:
+    rule = {"status": 503} if kind == "faults" else {"outcome": "FAILED"}
+    seen = []
+    for clean_up in ("delete", "clear", "reset"):
+        rule_id = client.post(f"/_mock/{kind}", json=rule).get_json()["id"]
+        seen.append(rule_id)
+        if clean_up == "delete":
+            assert client.delete(f"/_mock/{kind}/{rule_id}").status_code == 204
+        elif clean_up == "clear":
+            assert client.delete(f"/_mock/{kind}").status_code == 204
+        else:
+            assert client.post("/_mock/reset").status_code == 200
+    seen.append(client.post(f"/_mock/{kind}", json=rule).get_json()["id"])
+    assert len(set(seen)) == 4, seen
+    # An id a test still holds cannot remove a later rule.
+    assert client.delete(f"/_mock/{kind}/{seen[0]}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"delay_seconds": 10**400},
+        {"delay_seconds": -(10**400)},
+        {"status": 503, "probability": 10**400},
+        {"status": 503, "probability": -(10**400)},
+    ],
+)
+def test_huge_numbers_in_a_fault_are_refused_not_a_500(client: FlaskClient, rule: Any) -> None:
+    refused = client.post("/_mock/faults", json=rule)
+    assert refused.status_code == 400
+    assert refused.get_json()["message"].startswith("'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -33,11 +34,14 @@ def journal(client: FlaskClient, query: str = "") -> list[dict[str, Any]]:
 
 
 def test_an_entry_has_the_request_and_its_answer(client: FlaskClient) -> None:
-    client.post(f"{PATH}?trace=1&trace=2&x=", json=CREATE, headers=AUTH)
+    answer = client.post(f"{PATH}?trace=1&trace=2&x=", json=CREATE, headers=AUTH)
     (entry,) = journal(client)
     assert set(entry) == {
-        "method", "path", "query", "headers", "body", "status", "duration_ms", "fault"
+        "time", "mock_time", "method", "path", "query", "headers", "body", "status", "dropped",
+        "answer_body", "duration_ms", "fault",
     }  # fmt: skip
+    assert entry["answer_body"] == answer.get_json()
+    assert entry["dropped"] is False
     assert (entry["method"], entry["path"]) == ("POST", PATH)
     assert entry["query"] == {"trace": ["1", "2"], "x": [""]}
     assert entry["body"] == CREATE
@@ -182,3 +186,41 @@ def test_a_live_server_journals_bodies_and_still_hands_them_whole_to_the_api() -
         assert big["body"].startswith('{"prompt":"aaa')
         assert "truncated" in big["body"]
         assert "live-key-0001" not in json.dumps([small, big])
+
+
+def test_an_entry_has_its_wall_and_mock_time(client: FlaskClient) -> None:
+    before = datetime.now(UTC)
+    client.get(PATH, headers=AUTH)
+    client.post("/_mock/clock/advance", json={"seconds": 3600})
+    client.get(PATH, headers=AUTH)
+    first, second = journal(client)
+    arrived = datetime.fromisoformat(first["time"].replace("Z", "+00:00"))
+    assert before - timedelta(seconds=1) <= arrived <= datetime.now(UTC)
+    mock_first = datetime.fromisoformat(first["mock_time"].replace("Z", "+00:00"))
+    mock_second = datetime.fromisoformat(second["mock_time"].replace("Z", "+00:00"))
+    # The manual clock moved an hour between the two requests; the wall clock did not.
+    assert mock_second - mock_first == timedelta(seconds=3600)
+
+
+def test_a_dropped_connection_is_labelled_and_a_fault_answer_recorded(
+    client: FlaskClient,
+) -> None:
+    client.post("/_mock/faults", json={"drop_connection": True, "times": 1})
+    client.post("/_mock/faults", json={"status": 429, "times": 1})
+    with pytest.raises(Exception, match="disconnected"):
+        client.get(PATH, headers=AUTH)
+    client.get(PATH, headers=AUTH)
+    dropped, limited = journal(client)
+    assert (dropped["status"], dropped["dropped"], dropped["answer_body"]) == (None, True, None)
+    assert (limited["status"], limited["dropped"]) == (429, False)
+    assert limited["answer_body"] == {"message": "Too many requests"}
+
+
+def test_an_audio_answer_is_summarised_not_stored(client: FlaskClient) -> None:
+    task_id = client.post(PATH, json=CREATE, headers=AUTH).get_json()["data"]["task_id"]
+    client.post("/_mock/clock/advance", json={"seconds": 10})
+    url = client.get(f"{PATH}/{task_id}", headers=AUTH).get_json()["data"]["generated"][0]
+    audio = client.get(url.removeprefix("http://localhost"))
+    assert audio.status_code == 200
+    entry = journal(client, "?path=/results/*")[0]
+    assert entry["answer_body"] == f"[{len(audio.data)} bytes of audio/mpeg]"

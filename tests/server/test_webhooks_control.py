@@ -268,3 +268,16 @@ def test_send_for_an_unknown_task_is_404(
     assert answer.status_code == 404
     assert answer.get_json() == {"message": "Not found"}
     assert receiver.connections == 0
+
+
+@pytest.mark.parametrize("status", [[], {}, 3, True])
+def test_an_ad_hoc_send_with_a_status_that_is_not_a_string_is_refused(
+    make_app: Callable[..., Flask], status: Any
+) -> None:
+    client = make_app().test_client()
+    refused = client.post(
+        "/_mock/webhooks/send", json={"url": "http://127.0.0.1:9/x", "status": status}
+    )
+    assert refused.status_code == 400
+    assert "'status' must be one of" in refused.get_json()["message"]
+    assert client.get("/_mock/webhooks").get_json()["data"] == []
