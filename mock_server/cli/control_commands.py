@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from .control_http import (
+    ControlCommand,
     DefaultGroup,
     MockConnection,
     connection_options,
@@ -105,7 +106,7 @@ def advance(*, seconds: float, mock_url: str, admin_token: str | None, as_json: 
 
 
 # -- reset -----------------------------------------------------------------------------------------
-@click.command()
+@click.command(cls=ControlCommand)
 @connection_options
 def reset(*, mock_url: str, admin_token: str | None, as_json: bool) -> None:
     """Forget tasks, deliveries, the journal, rules and faults; the clock starts again."""

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_CODES",
+    "ControlCommand",
     "ControlError",
+    "ControlGroup",
     "DefaultGroup",
     "MockConnection",
     "connection_options",
@@ -38,6 +40,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: The exit code of each kind of failure (0 is success, 2 a usage error reported by click).
 EXIT_CODES: Mapping[str, int] = {
     "error": 1,  # the mock failed (5xx), something else answers at --mock-url, not delivered
+    "usage": 2,  # a bad flag or argument (click's usage errors)
     "refused": 3,  # the mock refused the request: its validation (400) or the task's state (409)
     "unauthorized": 4,  # the admin token is missing or wrong (401/403)
     "not_found": 5,  # no such task, rule or message (404)
@@ -227,12 +230,44 @@ _json = click.option(
 )
 
 
+class ControlCommand(click.Command):
+    """A command whose usage errors are JSON too when ``--json`` is among its arguments."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as click does; note ``--json`` first, so that a usage error can honour it."""
+        options = args[: args.index("--")] if "--" in args else args
+        ctx.meta["freepik_mock.json"] = "--json" in options
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _usage_error(ctx, exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the callback; a usage error it raises (a rule that is not JSON) honours --json."""
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _usage_error(ctx, exc) from None
+
+
+def _usage_error(ctx: click.Context, exc: click.UsageError) -> click.ClickException:
+    if not ctx.meta.get("freepik_mock.json"):
+        return exc
+    return ControlError(exc.format_message(), kind="usage", as_json=True)
+
+
+class ControlGroup(click.Group):
+    """A group whose commands are :class:`ControlCommand`\\ s."""
+
+    command_class = ControlCommand
+
+
 def connection_options(function: F) -> F:
     """Add ``--mock-url``, ``--admin-token`` and ``--json`` to a command."""
     return _mock_url(_admin_token(_json(function)))
 
 
-class DefaultGroup(click.Group):
+class DefaultGroup(ControlGroup):
     """A group that runs ``default`` when no subcommand is named (``clock`` is ``clock show``).
 
     With ``id_command``, a first argument that is no subcommand's name is an id for that command

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from .control_http import (
+    ControlCommand,
     DefaultGroup,
     MockConnection,
     connection_options,
@@ -143,7 +144,7 @@ def _new_entries(seen: list[dict[str, Any]], now: list[dict[str, Any]]) -> list[
     return now
 
 
-@click.command()
+@click.command(cls=ControlCommand)
 @click.option(
     "--follow", "-f", is_flag=True, help="Keep polling and print new requests until Ctrl-C."
 )

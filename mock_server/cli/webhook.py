@@ -15,7 +15,13 @@ from typing import Any
 
 import click
 
-from .control_http import MockConnection, connection_options, echo_answer, path_segment
+from .control_http import (
+    ControlGroup,
+    MockConnection,
+    connection_options,
+    echo_answer,
+    path_segment,
+)
 from .options import FiniteFloatRange
 
 __all__ = ["webhook"]
@@ -79,7 +85,7 @@ def _attempt(
         raise SystemExit(1)
 
 
-@click.group()
+@click.group(cls=ControlGroup)
 def webhook() -> None:
     """Send ad-hoc webhook messages and read the delivery log of a running mock."""
 

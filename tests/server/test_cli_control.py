@@ -298,6 +298,32 @@ def test_requests_follow_prints_new_requests_until_interrupted(mock: LiveServer)
             follower.wait(timeout=30)
 
 
+def test_requests_follow_exits_6_when_the_mock_goes_away() -> None:
+    server = LiveServer(config=MockConfig(clock="manual")).start()
+    follower = None
+    try:
+        create(server)
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "freepik_mock", "requests", "-f", "--mock-url", server.url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert follower.stdout is not None
+        assert follower.stdout.readline() == f"POST {VENDOR} 200 -\n"
+        server.stop()
+        rest, errors = follower.communicate(timeout=60)
+        assert follower.returncode == EXIT_CODES["unreachable"]
+        assert rest == ""
+        assert errors.startswith(f"Error: cannot reach the mock at {server.url}")
+        assert len(errors.splitlines()) == 1, errors
+    finally:
+        server.stop()
+        if follower is not None and follower.poll() is None:
+            follower.terminate()
+            follower.wait(timeout=30)
+
+
 def test_new_journal_entries_are_found_after_the_overlap() -> None:
     a, b, c, d = ({"n": n} for n in range(4))
     assert _new_entries([], [a, b]) == [a, b]
@@ -387,3 +413,21 @@ def test_the_groups_still_show_their_help() -> None:
         result = CliRunner().invoke(main, [group, "--help"])
         assert result.exit_code == 0, result.output
         assert "Commands:" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("clock", "advance", "soon"),
+        ("clock", "advance"),
+        ("tasks", "--no-such-flag"),
+        ("faults", "add", "{not json"),
+        ("requests", "--interval", "0"),
+        ("reset", "extra"),
+        ("webhook", "replay"),
+    ],
+)
+def test_a_usage_error_is_one_json_line_with_json(mock: LiveServer, args: tuple[str, ...]) -> None:
+    result = run(mock.url, *args, "--json")
+    assert_one_line_error(result, kind="usage", says="", as_json=True)
+    assert result.exit_code == 2
