@@ -6,6 +6,8 @@ import click
 
 from .. import __version__
 from .contract import contract
+from .control_commands import clock, reset, tasks
+from .rules_commands import faults, requests, scenarios
 from .serve import serve
 from .webhook import webhook
 
@@ -19,5 +21,11 @@ def main() -> None:
 
 
 main.add_command(serve)
+main.add_command(clock)
+main.add_command(reset)
+main.add_command(tasks)
+main.add_command(scenarios)
+main.add_command(faults)
+main.add_command(requests)
 main.add_command(webhook)
 main.add_command(contract)

@@ -1,89 +1,34 @@
-"""``freepik-mock webhook``: send ad-hoc messages and read the delivery log of a running mock.
+"""``freepik-mock webhook``: send ad-hoc messages, replay them, read the delivery log of a mock.
 
 ``freepik-mock webhook send --url http://127.0.0.1:9000/hook --status COMPLETED`` asks the mock
 (``--mock-url``, default ``http://127.0.0.1:8080``) to sign and send one message, like
-``stripe trigger``, and prints what the receiver answered. The exit code is 0 only when the
-receiver accepted it (2xx). Whatever goes wrong on the way (no mock at that URL, something else
-answering there, an error from the mock) is one line on stderr and a non-zero exit.
+``stripe trigger``, and prints what the receiver answered; ``webhook replay ID`` sends a message
+of the log again (like ``stripe events resend``). Both exit 0 only when the receiver accepted it
+(2xx), 1 when it did not. Whatever goes wrong on the way is one line on stderr and the exit code
+of its kind (see ``control_http.EXIT_CODES``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from .options import FiniteFloatRange, HttpUrl, NonEmpty
-
-if TYPE_CHECKING:
-    import httpx
+from .control_http import (
+    ControlGroup,
+    MockConnection,
+    connection_options,
+    echo_answer,
+    path_segment,
+)
+from .options import FiniteFloatRange
 
 __all__ = ["webhook"]
 
 _STATUSES = ("CREATED", "IN_PROGRESS", "COMPLETED", "FAILED")
 #: What every message of the mock's delivery log has; anything else did not come from the mock.
 _RECORD_FIELDS = ("webhook_id", "task_id", "status", "url", "state", "attempts")
-_MAX_SHOWN = 200
-_NOT_JSON = object()
-
-
-def _client(mock_url: str, admin_token: str | None, timeout: float) -> httpx.Client:
-    import httpx
-
-    headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
-    try:
-        return httpx.Client(base_url=mock_url.rstrip("/"), headers=headers, timeout=timeout)
-    except (httpx.InvalidURL, ValueError) as exc:
-        raise click.BadParameter(str(exc), param_hint="'--mock-url'") from None
-
-
-def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
-    import httpx
-
-    try:
-        response = client.request(method, path, **kwargs)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise click.ClickException(
-            f"cannot reach the mock at {client.base_url}: {exc or type(exc).__name__}"
-        ) from None
-    try:
-        body = response.json()
-    except ValueError:
-        body = _NOT_JSON
-    if response.status_code >= 400:
-        raise click.ClickException(_refusal(response, body))
-    return body
-
-
-def _refusal(response: httpx.Response, body: Any) -> str:
-    """One line saying what the mock answered, with its message when it sent one."""
-    import httpx
-
-    phrase = httpx.codes.get_reason_phrase(response.status_code)
-    head = f"the mock answered HTTP {response.status_code} {phrase}".rstrip()
-    if body is _NOT_JSON:
-        text = _clip(" ".join(response.text.split()))
-        return f"{head}{f': {text}' if text else ''} (not JSON: is --mock-url the mock's URL?)"
-    message = body.get("message") if isinstance(body, Mapping) else None
-    hint = ""
-    if response.status_code == 401:
-        hint = " (pass --admin-token, or set FREEPIK_MOCK_ADMIN_TOKEN)"
-    if isinstance(message, str) and message.strip():
-        return f"{head}: {_clip(' '.join(message.split()))}{hint}"
-    return f"{head}{hint}"
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
-
-
-def _not_the_mock(client: httpx.Client, what: str) -> click.ClickException:
-    return click.ClickException(
-        f"{client.base_url} answered {what} with something that is not freepik-mock's; "
-        "is --mock-url the mock's base URL?"
-    )
 
 
 def _is_record(value: Any) -> bool:
@@ -118,27 +63,29 @@ def _describe(message: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-_mock_url = click.option(
-    "--mock-url",
-    envvar="FREEPIK_MOCK_URL",
-    show_envvar=True,
-    type=HttpUrl(),
-    default="http://127.0.0.1:8080",
+_timeout = click.option(
+    "--timeout",
+    type=FiniteFloatRange(min=0, min_open=True),
+    default=60.0,
     show_default=True,
-    help="Base URL of the running mock.",
+    help="Seconds to wait.",
 )
-_admin_token = click.option(
-    "--admin-token",
-    envvar="FREEPIK_MOCK_ADMIN_TOKEN",
-    show_envvar=True,
-    type=NonEmpty(),
-    default=None,
-    help="Bearer token, if the mock was started with --admin-token.",
-)
-_json = click.option("--json", "as_json", is_flag=True, help="Print the mock's JSON answer.")
 
 
-@click.group()
+def _attempt(
+    path: str, *, payload: dict[str, str] | None, connection: dict[str, Any], timeout: float
+) -> None:
+    """POST ``path`` (send or replay), print the message; exit 1 unless it was delivered."""
+    with MockConnection(**connection, timeout=timeout) as mock:
+        message = mock.call("POST", path, json=payload)
+        if not _is_record(message):
+            raise mock.not_the_mock(f"POST /_mock{path}")
+    echo_answer(message, as_json=connection["as_json"], human=lambda: _describe(message))
+    if message["state"] != "delivered":
+        raise SystemExit(1)
+
+
+@click.group(cls=ControlGroup)
 def webhook() -> None:
     """Send ad-hoc webhook messages and read the delivery log of a running mock."""
 
@@ -154,16 +101,8 @@ def webhook() -> None:
     "--task-id].",
 )
 @click.option("--task-id", default=None, help="A task of the mock to describe (default: a new id).")
-@_mock_url
-@_admin_token
-@_json
-@click.option(
-    "--timeout",
-    type=FiniteFloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Seconds to wait.",
-)
+@connection_options
+@_timeout
 def send(
     *,
     url: str,
@@ -180,34 +119,38 @@ def send(
         payload["status"] = status.upper()
     if task_id:
         payload["task_id"] = task_id
-    with _client(mock_url, admin_token, timeout) as client:
-        message = _call(client, "POST", "/_mock/webhooks/send", json=payload)
-        if not _is_record(message):
-            raise _not_the_mock(client, "POST /_mock/webhooks/send")
-    click.echo(json.dumps(message, indent=2) if as_json else _describe(message))
-    if message["state"] != "delivered":
-        raise SystemExit(1)
+    connection = {"mock_url": mock_url, "admin_token": admin_token, "as_json": as_json}
+    _attempt("/webhooks/send", payload=payload, connection=connection, timeout=timeout)
+
+
+@webhook.command()
+@click.argument("webhook_id", metavar="ID")
+@connection_options
+@_timeout
+def replay(
+    *, webhook_id: str, mock_url: str, admin_token: str | None, as_json: bool, timeout: float
+) -> None:
+    """Send message ID of the log again (same webhook-id, new timestamp and signature)."""
+    connection = {"mock_url": mock_url, "admin_token": admin_token, "as_json": as_json}
+    path = f"/webhooks/{path_segment(webhook_id)}/replay"
+    _attempt(path, payload=None, connection=connection, timeout=timeout)
 
 
 @webhook.command(name="list")
 @click.option("--task-id", default=None, help="Only this task's messages.")
-@_mock_url
-@_admin_token
-@_json
+@connection_options
 def list_messages(
     *, task_id: str | None, mock_url: str, admin_token: str | None, as_json: bool
 ) -> None:
     """Print the delivery log, oldest first."""
     params = {"task_id": task_id} if task_id else {}
-    with _client(mock_url, admin_token, 10.0) as client:
-        answer = _call(client, "GET", "/_mock/webhooks", params=params)
+    with MockConnection(mock_url=mock_url, admin_token=admin_token, as_json=as_json) as mock:
+        answer = mock.call("GET", "/webhooks", params=params)
         data = answer.get("data") if isinstance(answer, Mapping) else None
         if not isinstance(data, list) or not all(_is_record(message) for message in data):
-            raise _not_the_mock(client, "GET /_mock/webhooks")
-    if as_json:
-        click.echo(json.dumps(answer, indent=2))
-        return
-    for message in data:
-        click.echo(_describe(message))
-    if not data:
-        click.echo("no webhook messages yet")
+            raise mock.not_the_mock("GET /_mock/webhooks")
+    echo_answer(
+        answer,
+        as_json=as_json,
+        human=lambda: "\n".join(map(_describe, data)) or "no webhook messages yet",
+    )

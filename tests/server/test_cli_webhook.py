@@ -82,7 +82,7 @@ def test_send_exits_1_when_the_receiver_refuses(
 
 def test_the_mocks_own_refusal_is_one_line(mock: LiveServer, receiver: WebhookReceiver) -> None:
     result = run("send", "--url", receiver.url, "--task-id", "no-such-task", "--mock-url", mock.url)
-    assert_one_line_error(result, code=1, says="the mock answered HTTP 404 Not Found: Not found")
+    assert_one_line_error(result, code=5, says="the mock answered HTTP 404 Not Found: Not found")
 
 
 def test_a_missing_admin_token_is_reported() -> None:
@@ -90,7 +90,7 @@ def test_a_missing_admin_token_is_reported() -> None:
         refused = run("list", "--mock-url", guarded.url)
         accepted = run("list", "--mock-url", guarded.url, "--admin-token", "tok")
     assert_one_line_error(
-        refused, code=1, says="HTTP 401 Unauthorized: Missing admin token (pass --admin-token"
+        refused, code=4, says="HTTP 401 Unauthorized: Missing admin token (pass --admin-token"
     )
     assert accepted.exit_code == 0, accepted.output
 
@@ -111,7 +111,7 @@ def test_nothing_listening_is_reported(command: str) -> None:
         url = f"http://127.0.0.1:{bound.getsockname()[1]}"
         args = ["--url", "http://127.0.0.1:9/hook"] if command == "send" else []
         result = run(command, *args, "--mock-url", url)
-    assert_one_line_error(result, code=1, says=f"cannot reach the mock at {url}")
+    assert_one_line_error(result, code=6, says=f"cannot reach the mock at {url}")
 
 
 ELSEWHERE = [
