@@ -127,9 +127,10 @@ class MockControl:
         return result
 
     # -- tasks -----------------------------------------------------------------------------------
-    def tasks(self) -> list[dict[str, Any]]:
-        """Every task of every key, oldest first, with outcome and timeline."""
-        result: list[dict[str, Any]] = self._call("GET", "/tasks")["data"]
+    def tasks(self, *, api_key: str | None = None) -> list[dict[str, Any]]:
+        """Every task of every key (or of ``api_key``), oldest first, with outcome and timeline."""
+        params = {"api_key": api_key} if api_key else None
+        result: list[dict[str, Any]] = self._call("GET", "/tasks", params=params)["data"]
         return result
 
     def task(self, task_id: str) -> dict[str, Any]:
@@ -198,9 +199,13 @@ class MockControl:
         result: list[dict[str, Any]] = self._call("GET", "/requests", params=params)["data"]
         return result
 
-    def webhooks(self, *, task_id: str | None = None) -> list[dict[str, Any]]:
-        """The webhook delivery log: one entry per message, with every attempt."""
-        params = {"task_id": task_id} if task_id else None
+    def webhooks(
+        self, *, task_id: str | None = None, api_key: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The webhook delivery log: one entry per message, with every attempt; ``task_id``
+        keeps one task's messages, ``api_key`` those of one key's tasks."""
+        filters = (("task_id", task_id), ("api_key", api_key))
+        params = {name: value for name, value in filters if value} or None
         result: list[dict[str, Any]] = self._call("GET", "/webhooks", params=params)["data"]
         return result
 

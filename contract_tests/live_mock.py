@@ -37,10 +37,13 @@ class LiveMock(MockControl):
         shared: bool = False,
     ) -> None:
         super().__init__(base_url=url, admin_token=admin_token)
-        #: A mock other tests use at the same time (``--freepik-mock-url``): scenarios are
-        #: scoped to this key, the journal is read for this key, rules are removed afterwards.
+        #: A mock other tests use at the same time (``--freepik-mock-url``): scenarios and
+        #: faults match only this key; tasks, webhooks and the journal are read for this key;
+        #: rules are removed afterwards.
         self.shared = shared
         self._own_rules: list[tuple[str, str]] = []
+        #: The ad-hoc messages this handle sent (they belong to no key's task).
+        self._sent_webhooks: set[str] = set()
         #: The mock's base URL, e.g. ``http://127.0.0.1:53211``; point your code's base URL here.
         self.url = url
         #: The API key for this test (send it as ``x-freepik-api-key``).
@@ -57,7 +60,10 @@ class LiveMock(MockControl):
         return added
 
     def add_fault(self, **rule: Any) -> dict[str, Any]:
-        """Add a fault rule (on a shared mock it applies to every test: keep ``times`` small)."""
+        """Add a fault rule; on a shared mock it matches only this test's key (its requests, and
+        the downloads of its tasks' results), so parallel tests cannot use up each other's."""
+        if self.shared:
+            rule["match"] = {"api_key": self.api_key, **rule.get("match", {})}
         added = super().add_fault(**rule)
         self._own_rules.append(("fault", added["id"]))
         return added
@@ -69,6 +75,37 @@ class LiveMock(MockControl):
         if self.shared and api_key is None:
             api_key = self.api_key
         return super().requests(method=method, path=path, api_key=api_key)
+
+    def tasks(self, *, api_key: str | None = None) -> list[dict[str, Any]]:
+        """Every task, oldest first; on a shared mock, only this test's key's by default."""
+        if self.shared and api_key is None:
+            api_key = self.api_key
+        return super().tasks(api_key=api_key)
+
+    def webhooks(
+        self, *, task_id: str | None = None, api_key: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The delivery log; on a shared mock, by default only the messages of this test's
+        key's tasks and the ad-hoc messages this handle sent."""
+        if not self.shared or api_key is not None:
+            return super().webhooks(task_id=task_id, api_key=api_key)
+        own = super().webhooks(task_id=task_id, api_key=self.api_key)
+        if not self._sent_webhooks:
+            return own
+        own_ids = {message["webhook_id"] for message in own}
+        return [
+            message
+            for message in super().webhooks(task_id=task_id)
+            if message["webhook_id"] in own_ids or message["webhook_id"] in self._sent_webhooks
+        ]
+
+    def send_webhook(
+        self, *, url: str, task_id: str | None = None, status: str | None = None
+    ) -> dict[str, Any]:
+        """A signed ad-hoc delivery to ``url``; remembered, so ``webhooks()`` shows it."""
+        sent = super().send_webhook(url=url, task_id=task_id, status=status)
+        self._sent_webhooks.add(sent["webhook_id"])
+        return sent
 
     def reset(self) -> None:
         """Reset the mock; refused on a shared mock, where it would wipe other tests' work."""

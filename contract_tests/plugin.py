@@ -17,9 +17,9 @@ Installed with the package, it needs no import or ``conftest.py``:
 
 A request the mock could not handle (a 500 it did not mean to send) fails the test that made it,
 with the mock's traceback. With ``--freepik-mock-url URL`` the fixtures use a mock you started
-yourself (shared by all workers): it is then not reset, each test gets a key of its own (tasks
-are scoped to their key), its scenarios only match that key, and the rules it adds are deleted
-after it.
+yourself (shared by all workers): it is then not reset, each test gets a key of its own, its
+tasks, webhooks and journal are read for that key, its scenarios and faults only match that key,
+and the rules it adds are deleted after it.
 
 Everything of the kit is imported when a fixture is first used, not when pytest loads the plugin,
 so that installing the kit cannot break a project that has modules of the same names.

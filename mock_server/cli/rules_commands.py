@@ -28,6 +28,7 @@ from .control_http import (
     path_segment,
 )
 from .options import FiniteFloatRange, read_text_file
+from .signals import stopped_by_signals
 
 __all__ = ["faults", "requests", "scenarios"]
 
@@ -173,7 +174,8 @@ def requests(
                 human=lambda: "\n".join(map(_entry_line, seen)) or "no requests yet",
             )
             return
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends --follow: not an error
+        # Ctrl-C (or SIGTERM) ends --follow: not an error.
+        with stopped_by_signals(), contextlib.suppress(KeyboardInterrupt):
             _follow(mock, seen, as_json=as_json, interval=interval)
 
 

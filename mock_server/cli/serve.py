@@ -7,10 +7,8 @@ are known to be good, which also keeps ``--help`` instant.
 
 from __future__ import annotations
 
-import signal
 import sys
 from collections.abc import Callable
-from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -21,6 +19,7 @@ from ..core.scenarios import parse_rule
 from ..live import check_exposure, is_loopback_host
 from .config_file import RULES_META_KEY, ConfigFile, use_config_file
 from .options import CommaSeparated, FiniteFloatRange, HttpUrl, NonEmpty, load_scenarios_file
+from .signals import stopped_by_signals
 
 __all__ = [
     "MAX_SPEED",
@@ -220,22 +219,16 @@ def serve(**options: Any) -> None:
         ) from None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.start()
-        _print_banner(config, url=server.url)
-        server.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        signal.signal(signal.SIGTERM, previous)
+    with stopped_by_signals():
+        try:
+            server.start()
+            _print_banner(config, url=server.url)
+            server.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
     click.echo("freepik-mock stopped")
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM stops the server the way Ctrl-C does."""
-    raise KeyboardInterrupt
 
 
 def _count(number: int, noun: str) -> str:

@@ -11,6 +11,7 @@ used up after answering that many requests. Rule ids are never reused, not even 
 
 from __future__ import annotations
 
+import hmac
 import itertools
 import json
 import math
@@ -23,6 +24,7 @@ from http import HTTPStatus
 from typing import Any
 
 from .errors import ControlInputError, NotFound
+from .masking import mask_secret
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -44,7 +46,7 @@ CONTROL_PREFIX = "/_mock"
 MAX_DELAY_SECONDS = 60.0
 
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_MATCH_KEYS = {"method", "path"}
+_MATCH_KEYS = {"method", "path", "api_key"}
 _RULE_KEYS = {
     "match",
     "status",
@@ -112,6 +114,8 @@ class FaultRule:
     rule_id: str
     method: str | None = None
     path: str | None = None
+    #: Only requests of this key (a result download counts as its task's key's).
+    api_key: str | None = None
     status: int | None = None
     delay_seconds: float = 0.0
     retry_after: int | None = None
@@ -122,9 +126,13 @@ class FaultRule:
     drop_connection: bool = False
     used: int = 0
 
-    def matches(self, *, method: str, path: str) -> bool:
-        """Whether a request with this method and path falls under the rule."""
+    def matches(self, *, method: str, path: str, api_key: str | None = None) -> bool:
+        """Whether a request with this method, path and key falls under the rule."""
         if self.method is not None and self.method != method.upper():
+            return False
+        if self.api_key is not None and not (
+            api_key is not None and hmac.compare_digest(self.api_key, api_key)
+        ):
             return False
         return self.path is None or path_matches(self.path, path)
 
@@ -164,6 +172,8 @@ class FaultRule:
             match["method"] = self.method
         if self.path is not None:
             match["path"] = self.path
+        if self.api_key is not None:
+            match["api_key"] = mask_secret(self.api_key)
         return {
             "id": self.rule_id,
             "match": match,
@@ -187,9 +197,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, float) and math.isfinite(value)
 
 
-def _parse_match(raw: Any) -> tuple[str | None, str | None]:
+def _parse_match(raw: Any) -> tuple[str | None, str | None, str | None]:
     if raw is None:
-        return None, None
+        return None, None, None
     if not isinstance(raw, Mapping):
         raise ControlInputError("'match' must be an object")
     unknown = set(raw) - _MATCH_KEYS
@@ -210,7 +220,10 @@ def _parse_match(raw: Any) -> tuple[str | None, str | None]:
             raise ControlInputError("'match.path' may only end in '*' (a prefix), not contain it")
         if is_control_path(path.rstrip("*")):
             raise ControlInputError("faults never apply to the control API (/_mock)")
-    return method, path
+    api_key = raw.get("api_key")
+    if api_key is not None and (not isinstance(api_key, str) or not api_key.strip()):
+        raise ControlInputError("'match.api_key' must be a non-empty key")
+    return method, path, api_key
 
 
 def _parse_status(raw: Mapping[str, Any]) -> int | None:
@@ -291,7 +304,7 @@ def parse_fault(raw: Any, *, rule_id: str) -> FaultRule:
         raise ControlInputError(
             "a fault needs at least one of 'status', 'delay_seconds' or 'drop_connection'"
         )
-    method, path = _parse_match(raw.get("match"))
+    method, path, api_key = _parse_match(raw.get("match"))
     status = _parse_status(raw)
     drop = raw.get("drop_connection", False)
     if drop is None:
@@ -309,6 +322,7 @@ def parse_fault(raw: Any, *, rule_id: str) -> FaultRule:
         rule_id=rule_id,
         method=method,
         path=path,
+        api_key=api_key,
         status=status,
         delay_seconds=_parse_delay(raw),
         retry_after=_parse_retry_after(raw, status),
@@ -375,13 +389,13 @@ class FaultBook:
             self._rules.clear()
             self._random = random.Random(self._seed)
 
-    def take(self, *, method: str, path: str) -> FaultRule | None:
+    def take(self, *, method: str, path: str, api_key: str | None = None) -> FaultRule | None:
         """The rule that fires for this request, counting one use of it; None if none fires."""
         if is_control_path(path):
             return None
         with self._lock:
             for index, rule in enumerate(self._rules):
-                if not rule.matches(method=method, path=path):
+                if not rule.matches(method=method, path=path, api_key=api_key):
                     continue
                 if rule.probability is not None and self._random.random() >= rule.probability:
                     continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from .. import __version__
 from ..core import ControlInputError, Task, TaskStatus
@@ -105,9 +105,11 @@ def advance_clock() -> Response:
 
 @control.get("/tasks")
 def list_all_tasks() -> Response:
-    """Every task of every key, oldest first."""
+    """Every task of every key, oldest first; ``?api_key=`` keeps one key's (through its index)."""
     state = get_state()
-    return json_response({"data": [task_control_view(state, t) for t in state.engine.tasks.all()]})
+    api_key = request.args.get("api_key")
+    tasks = state.engine.list_tasks(api_key=api_key) if api_key else state.engine.tasks.all()
+    return json_response({"data": [task_control_view(state, t) for t in tasks]})
 
 
 @control.get("/tasks/<task_id>")

@@ -24,6 +24,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ..core.errors import MockError
 from ..core.faults import FaultRule, is_control_path
 from ..core.journal import MAX_BODY_BYTES, answer_summary, journal_body
 from .responses import json_response
@@ -44,6 +45,7 @@ __all__ = [
 
 #: The WSGI environ key naming the fault rule that fired on a request (for the console log).
 FAULT_LABEL_KEY = "freepik_mock.fault"
+_RESULTS_PREFIX = "/results/"
 #: Where the app leaves its answer's body for the journal (see ``install_answer_capture``).
 _ANSWER_KEY = "freepik_mock.answer"
 
@@ -125,7 +127,9 @@ class FaultInjector:
         clock = self.state.engine.clock
         mock_time = clock.wall_time(clock.now()).isoformat().replace("+00:00", "Z")
         head, length = _peek_body(environ)
-        rule = self.state.faults.take(method=incoming.method, path=incoming.path)
+        rule = self.state.faults.take(
+            method=incoming.method, path=incoming.path, api_key=self._request_key(incoming)
+        )
         if rule is not None:
             environ[FAULT_LABEL_KEY] = rule.rule_id
         statuses: list[int] = []
@@ -169,6 +173,17 @@ class FaultInjector:
         # Recorded before the body goes out, so a client that has its answer finds it journaled.
         record(statuses[-1] if statuses else None)
         return body
+
+    def _request_key(self, incoming: Request) -> str | None:
+        """The key a request is made with; a result download's is its task's (it sends none)."""
+        key = _api_key(incoming.headers)
+        if key is not None or not incoming.path.startswith(_RESULTS_PREFIX):
+            return key
+        task_id = incoming.path.removeprefix(_RESULTS_PREFIX).removesuffix(".mp3")
+        try:
+            return self.state.engine.find_task(task_id).api_key
+        except MockError:
+            return None
 
     @staticmethod
     def _drop(environ: WSGIEnvironment, path: str) -> Iterable[bytes]:

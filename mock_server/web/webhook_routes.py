@@ -100,10 +100,15 @@ def _no_result(task_id: str, current: TaskStatus) -> str:
 
 @webhooks.get("")
 def list_messages() -> Response:
-    """The delivery log, oldest first; ``?task_id=`` keeps one task's messages."""
+    """The delivery log, oldest first; ``?task_id=`` keeps one task's messages, ``?api_key=``
+    the messages of one key's tasks."""
     state = get_state()
     task_id = request.args.get("task_id") or None
     records = _outbox(state).messages(task_id=task_id)
+    api_key = request.args.get("api_key")
+    if api_key:
+        owned = {task.task_id for task in state.engine.list_tasks(api_key=api_key)}
+        records = [record for record in records if record.task_id in owned]
     return json_response({"data": [message_view(state, record) for record in records]})
 
 

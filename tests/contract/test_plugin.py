@@ -379,3 +379,39 @@ def test_a_shared_mock_keeps_each_tests_rules_and_requests_to_itself(
         scenarios = server.app.test_client().get("/_mock/scenarios").get_json()["data"]
     result.assert_outcomes(passed=2)
     assert scenarios == []
+
+
+def test_on_a_shared_mock_tasks_webhooks_and_faults_are_each_tests_own(
+    pytester: pytest.Pytester,
+) -> None:
+    # Two workers, eight tests, one mock that accepts any key: each test has a key of its own.
+    tests = """
+        import httpx
+        import pytest
+
+        @pytest.mark.parametrize("n", range(8))
+        def test_scoped(freepik_mock, webhook_receiver, n):
+            url = freepik_mock.url + "/v1/ai/music-generation"
+            headers = {"x-freepik-api-key": freepik_mock.api_key}
+            freepik_mock.add_fault(match={"method": "GET", "path": "/v1/ai/music-generation"},
+                                   status=503, times=1)
+            body = {"prompt": f"test {n}", "music_length_seconds": 10,
+                    "webhook_url": webhook_receiver.url}
+            for _ in range(3):
+                assert httpx.post(url, json=body, headers=headers).status_code == 200
+            # The fault is this test's: no other test's GET used it up.
+            assert httpx.get(url, headers=headers).status_code == 503
+            assert httpx.get(url, headers=headers).status_code == 200
+            mine = {task["task_id"] for task in freepik_mock.tasks()}
+            assert len(mine) == 3
+            webhook_receiver.wait_for(count=3, status="CREATED")
+            assert {message["task_id"] for message in freepik_mock.webhooks()} == mine
+            sent = freepik_mock.send_webhook(url=webhook_receiver.url, status="COMPLETED")
+            assert sent["webhook_id"] in {m["webhook_id"] for m in freepik_mock.webhooks()}
+            assert len(freepik_mock.requests()) == 5
+    """
+    with LiveServer(config=MockConfig()) as server:
+        result = run(pytester, tests, "-n", "2", f"--freepik-mock-url={server.url}")
+        faults = server.app.test_client().get("/_mock/faults").get_json()["data"]
+    result.assert_outcomes(passed=8)
+    assert faults == []  # each test's own rules were removed after it

@@ -110,3 +110,32 @@ def test_the_start_banner_names_keys_and_the_webhook_secret(
     assert process.returncode == 0
     assert "stopped" in out
     assert "Traceback" not in err
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.live
+def test_ctrl_c_stops_the_server_even_when_started_with_sigint_ignored() -> None:
+    # As from a non-interactive shell's background job: SIGINT arrives ignored.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "freepik_mock", "serve", "--port", "0", "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_ignore_sigint,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        banner = ""
+        while "request log" not in banner:
+            line = process.stdout.readline()
+            assert line, process.stderr.read() if process.stderr else ""
+            banner += line
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        assert process.returncode == 0, err
+        assert "stopped" in out
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)

@@ -16,7 +16,7 @@ from freepik_mock.server import MockConfig
 from freepik_mock.server.live import LiveServer
 from freepik_mock.server.web import get_state
 from freepik_mock.server.web.guards import DroppedConnection
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, OTHER_KEY
 
 PATH = "/v1/ai/music-generation"
 AUTH = {"x-freepik-api-key": API_KEY}
@@ -521,3 +521,27 @@ def test_huge_numbers_in_a_fault_are_refused_not_a_500(client: FlaskClient, rule
     refused = client.post("/_mock/faults", json=rule)
     assert refused.status_code == 400
     assert refused.get_json()["message"].startswith("'")
+
+
+def test_a_fault_scoped_to_a_key_hits_only_that_keys_requests_and_downloads(
+    client: FlaskClient,
+) -> None:
+    mine, theirs = {"x-freepik-api-key": API_KEY}, {"x-freepik-api-key": OTHER_KEY}
+    created = client.post(PATH, json=CREATE, headers=mine).get_json()["data"]["task_id"]
+    other = client.post(PATH, json=CREATE, headers=theirs).get_json()["data"]["task_id"]
+    client.post("/_mock/clock/advance", json={"seconds": 10})
+    rule = {"match": {"api_key": API_KEY}, "status": 503}
+    added = client.post("/_mock/faults", json=rule).get_json()
+    assert API_KEY not in str(added)  # the key is masked when shown
+    assert client.get(PATH, headers=theirs).status_code == 200
+    assert client.get(f"/results/{other}.mp3").status_code == 200
+    assert client.get(PATH, headers=mine).status_code == 503
+    assert client.get(f"/results/{created}.mp3").status_code == 503  # my task's download
+    assert client.get("/results/unknown-task.mp3").status_code == 404
+
+
+def test_a_fault_key_must_be_a_non_empty_string(client: FlaskClient) -> None:
+    for key in ("", " ", 5):
+        refused = client.post("/_mock/faults", json={"match": {"api_key": key}, "status": 503})
+        assert refused.status_code == 400
+        assert "'match.api_key'" in refused.get_json()["message"]
