@@ -35,9 +35,11 @@ def track_url(api_key: str, task_id: str) -> str | None:
 
 # -- your tests ------------------------------------------------------------------------------
 def test_the_track_url_appears_when_the_task_completes(freepik_respx, freepik_mock_app):
-    task_id = start_track("my-test-key", "Epic orchestral trailer")
-    assert track_url("my-test-key", task_id) is None
     with MockControl(app=freepik_mock_app) as control:
+        # The task stays IN_PROGRESS until the test completes it, however slow the machine.
+        control.add_scenario(processing_seconds=3600)
+        task_id = start_track("my-test-key", "Epic orchestral trailer")
+        assert track_url("my-test-key", task_id) is None
         control.complete(task_id)
     url = track_url("my-test-key", task_id)
     assert url is not None

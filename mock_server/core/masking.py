@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["SENSITIVE_HEADERS", "mask_secret"]
+__all__ = ["MAX_SHOWN", "MAX_SHOWN_SHARE", "SENSITIVE_HEADERS", "mask_secret"]
 
 #: Request headers whose values are masked wherever requests are recorded.
 SENSITIVE_HEADERS = frozenset(
@@ -10,8 +10,17 @@ SENSITIVE_HEADERS = frozenset(
 )
 
 
+#: At most this many characters of a key are ever shown...
+MAX_SHOWN = 4
+#: ...and never more than this share of it.
+MAX_SHOWN_SHARE = 1 / 3
+
+
 def mask_secret(value: str) -> str:
-    """Enough of a key to tell keys apart, never enough to use it."""
-    if len(value) <= 8:
+    """Enough of a key to tell keys apart, never enough to use it: at most 4 characters and at
+    most a third of the key are shown (its first and last), the rest is one ``…``."""
+    shown = min(MAX_SHOWN, int(len(value) * MAX_SHOWN_SHARE))
+    if shown < 2:
         return "*" * len(value)
-    return f"{value[:3]}…{value[-2:]}"
+    head = (shown + 1) // 2
+    return f"{value[:head]}…{value[len(value) - (shown - head) :]}"

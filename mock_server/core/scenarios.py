@@ -12,11 +12,10 @@ created, never other creates or the control API.
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import ControlInputError, NotFound
 from .tasks import TaskStatus
@@ -27,6 +26,8 @@ __all__ = ["MAX_REGEX_LENGTH", "ScenarioBook", "ScenarioRule", "parse_rule"]
 MAX_REGEX_LENGTH = 1000
 
 _MATCH_KEYS = {"prompt_contains", "prompt_regex", "api_key"}
+#: RE2's memory budget for one compiled pattern (its default is 8 MiB too).
+_REGEX_MEMORY = 8 << 20
 _RULE_KEYS = {"match", "outcome", "created_seconds", "processing_seconds", "times"}
 
 
@@ -36,7 +37,7 @@ class ScenarioRule:
 
     rule_id: str
     prompt_contains: str | None = None
-    prompt_regex: re.Pattern[str] | None = None
+    prompt_regex: PromptPattern | None = None
     api_key: str | None = None
     outcome: TaskStatus | None = None
     created_seconds: float | None = None
@@ -83,20 +84,46 @@ def _number(raw: Mapping[str, Any], key: str) -> float | None:
     return float(value)
 
 
-def _compile(text: str) -> re.Pattern[str]:
+class PromptPattern(Protocol):
+    """A compiled ``prompt_regex`` (RE2's, which matches in linear time)."""
+
+    pattern: str
+
+    def search(self, text: str) -> object | None:
+        """A match anywhere in ``text``, or None."""
+
+
+def _compile(text: str) -> PromptPattern:
+    """``text`` compiled by RE2: matching takes time linear in the prompt, whatever the pattern.
+
+    Python's ``re`` backtracks (``^(a+)+$`` on 40 characters runs for hours, holding the GIL and
+    so freezing every thread); RE2 has no backtracking, and refuses what needs it (backreferences,
+    lookaround) with a message, instead of accepting a pattern that could stall the server.
+    """
     if len(text) > MAX_REGEX_LENGTH:
         raise ControlInputError(
             f"'match.prompt_regex' must be at most {MAX_REGEX_LENGTH} characters long"
         )
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # the refusal goes to the client, not to the server's stderr
+    options.max_mem = _REGEX_MEMORY
     try:
-        return re.compile(text)
-    except re.error as exc:
-        raise ControlInputError(f"'match.prompt_regex' is not a valid regex: {exc}") from None
-    except (OverflowError, RecursionError):
-        # re's parser raises these, not re.error, for a huge repeat count or deep nesting.
+        pattern: PromptPattern = re2.compile(text, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else "invalid"
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise ControlInputError(
+            f"'match.prompt_regex' is not a valid regex: {reason} (RE2 syntax: no "
+            "backreferences or lookaround, so that matching always takes linear time)"
+        ) from None
+    except (OverflowError, RecursionError, ValueError, TypeError):
         raise ControlInputError(
             "'match.prompt_regex' is not a valid regex: too large or nested too deeply"
         ) from None
+    return pattern
 
 
 def parse_rule(raw: Any, *, rule_id: str) -> ScenarioRule:
