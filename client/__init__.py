@@ -17,7 +17,7 @@ Every error it raises is a ``MusicAPIError`` (see ``client.errors`` for the tree
 
 from ._async import AsyncMusicClient
 from ._base import API_KEY_HEADER, DEFAULT_BASE_URL, VERSION
-from ._retry import RetryPolicy
+from ._retry import RetryEvent, RetryPolicy
 from ._sync import MusicClient
 from .errors import (
     APIConnectionError,
@@ -58,6 +58,7 @@ __all__ = [
     "MusicClient",
     "NotFoundError",
     "RateLimitError",
+    "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "Task",

@@ -24,7 +24,7 @@ from ._base import (
     ProgressCallback,
     Writable,
 )
-from ._retry import RetryPolicy
+from ._retry import RetryEvent, RetryPolicy
 from ._translate import error_for_response, map_httpx_errors
 from .errors import MusicAPIError, WaitTimeoutError
 from .models import Task
@@ -42,7 +42,9 @@ class AsyncMusicClient(BaseMusicClient):
     retries and ``wait``; tests replace them so that nothing really sleeps. ``wait_timeout``,
     ``poll_interval`` and ``max_poll_interval`` are the defaults of ``wait`` and ``generate`` (a
     call's own arguments win): against a fast mock, ``poll_interval=0.05`` keeps ``generate``
-    from waiting 2 s before its first poll. Use it as an async context manager, or await
+    from waiting 2 s before its first poll. ``on_retry`` (a plain function, not a coroutine) is
+    called with a ``RetryEvent`` just before each wait to retry a request; an exception it
+    raises ends the call. Use it as an async context manager, or await
     ``aclose()``::
 
         async with AsyncMusicClient(api_key="...") as client:
@@ -64,6 +66,7 @@ class AsyncMusicClient(BaseMusicClient):
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        on_retry: Callable[[RetryEvent], object] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -74,6 +77,7 @@ class AsyncMusicClient(BaseMusicClient):
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             clock=clock,
+            on_retry=on_retry,
         )
         self._sleep = sleep
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
@@ -122,7 +126,9 @@ class AsyncMusicClient(BaseMusicClient):
                 error: MusicAPIError = error_for_response(response)
             except MusicAPIError as exc:
                 error = exc
-            delay = self._retry_delay(error, retry_number=retry_number, idempotent=idempotent)
+            delay = self._retry_delay(
+                error, request, retry_number=retry_number, idempotent=idempotent
+            )
             if delay is None:
                 raise error
             retry_number += 1

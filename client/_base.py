@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 import httpx
 
-from ._retry import RetryPolicy
+from ._polling import PollSchedule, check_seconds
+from ._retry import RetryEvent, RetryPolicy
 from ._translate import load_json
 from .errors import (
     ClientClosedError,
@@ -56,7 +57,6 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_WAIT_TIMEOUT = 600.0
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_MAX_POLL_INTERVAL = 10.0
-POLL_GROWTH = 1.5
 MIN_MUSIC_LENGTH = 10
 MAX_MUSIC_LENGTH = 240
 MAX_PROMPT_LENGTH = 2500
@@ -72,48 +72,6 @@ class Writable(Protocol):
     """A binary file object ``download`` can write to (``open(..., "wb")``, ``io.BytesIO``)."""
 
     def write(self, data: bytes, /) -> object: ...
-
-
-def check_seconds(name: str, value: Any) -> None:
-    """Refuse a wait timeout or poll interval that is not a number of seconds above 0.
-
-    The one rule for the clients' defaults (``wait_timeout=``, ``poll_interval=``,
-    ``max_poll_interval=``) and for the arguments of one ``wait`` or ``generate``.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidArgumentError(f"{name} must be a number of seconds, not {value!r}")
-    if not value > 0:  # also refuses NaN
-        raise InvalidArgumentError(f"{name} must be greater than 0, not {value!r}")
-
-
-class PollSchedule:
-    """The waits between polls of ``wait``: growing by half each time, capped, within a deadline."""
-
-    def __init__(
-        self,
-        *,
-        clock: Callable[[], float],
-        timeout: float,
-        poll_interval: float,
-        max_poll_interval: float,
-    ) -> None:
-        check_seconds("timeout", timeout)
-        check_seconds("poll_interval", poll_interval)
-        check_seconds("max_poll_interval", max_poll_interval)
-        self.timeout = timeout
-        self._clock = clock
-        self._deadline = clock() + timeout
-        self._interval = poll_interval
-        self._max_interval = max(max_poll_interval, poll_interval)
-
-    def next_delay(self) -> float | None:
-        """How long to sleep before the next poll, or None when the deadline has passed."""
-        remaining = self._deadline - self._clock()
-        if remaining <= 0:
-            return None
-        delay = min(self._interval, remaining)
-        self._interval = min(self._interval * POLL_GROWTH, self._max_interval)
-        return delay
 
 
 def _resolve_api_key(api_key: str | None) -> str:
@@ -220,6 +178,7 @@ class BaseMusicClient:
         poll_interval: float,
         max_poll_interval: float,
         clock: Callable[[], float],
+        on_retry: Callable[[RetryEvent], object] | None,
     ) -> None:
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidArgumentError(f"max_retries must be an integer >= 0, not {max_retries!r}")
@@ -230,6 +189,8 @@ class BaseMusicClient:
         self._base_url = _resolve_base_url(base_url)
         self.max_retries = max_retries
         self.retry_policy = retry_policy or RetryPolicy()
+        #: Called with a ``RetryEvent`` before each wait to retry (None: retries are silent).
+        self.on_retry = on_retry
         #: The defaults of ``wait`` and ``generate`` when a call does not pass its own.
         self.wait_timeout = wait_timeout
         self.poll_interval = poll_interval
@@ -336,17 +297,31 @@ class BaseMusicClient:
     # Decisions -------------------------------------------------------------------------------
 
     def _retry_delay(
-        self, error: MusicAPIError, *, retry_number: int, idempotent: bool
+        self, error: MusicAPIError, request: httpx.Request, *, retry_number: int, idempotent: bool
     ) -> float | None:
-        """Seconds to wait before retry ``retry_number`` (0-based), or None to raise ``error``."""
+        """Seconds to wait before retry ``retry_number`` (0-based), or None to raise ``error``.
+
+        When there is a wait, ``on_retry`` hears of it first.
+        """
         if retry_number >= self.max_retries:
             return None
-        return self.retry_policy.delay_for(
+        delay = self.retry_policy.delay_for(
             error,
             retry_number=retry_number,
             idempotent=idempotent,
             random_fraction=self._random.random(),
         )
+        if delay is not None and self.on_retry is not None:
+            self.on_retry(
+                RetryEvent(
+                    error=error,
+                    retry=retry_number + 1,
+                    max_retries=self.max_retries,
+                    delay=delay,
+                    request=request,
+                )
+            )
+        return delay
 
     def _wait_options(
         self,

@@ -1,28 +1,31 @@
 """The click plumbing the commands share: the connection options, on the group and on each API
-command, and turning the client's errors into one line and an exit status."""
+command (handed to the command as one ``Connection``), and turning whatever a command raises
+into one line and the exit code of its kind (see ``_cli_errors``)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import click
 from click.core import ParameterSource
 
 from ._base import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, ENV_API_KEY, ENV_BASE_URL
-from ._cli_support import describe_error
-from .errors import MusicAPIError
+from ._cli_errors import cli_error
 
 __all__ = [
     "DEFAULT_REQUEST_TIMEOUT",
     "GROUP_OPTIONS",
     "MAX_CONNECT_TIMEOUT",
+    "Connection",
     "api_options",
     "from_group",
     "group_options",
     "handle_errors",
     "json_option",
+    "quiet_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,6 +72,7 @@ def _connection_options(command: F, *, group: bool) -> F:
             help="Retries of a request after a 429, a 503, a connection error and, for reads, "
             "a 500 or a timeout (0: none).",
         ),
+        quiet_option,
         json_option,
     ]
     for decorator in reversed(decorators):
@@ -76,9 +80,30 @@ def _connection_options(command: F, *, group: bool) -> F:
     return command
 
 
+@dataclass(frozen=True, kw_only=True)
+class Connection:
+    """What an API command was told about the API and its output, from ``api_options``."""
+
+    base_url: str
+    api_key: str | None
+    request_timeout: float
+    max_retries: int
+    quiet: bool
+    as_json: bool
+
+
 def api_options(command: F) -> F:
-    """``--base-url``, ``--api-key``, ``--timeout``, ``--max-retries`` and ``--json``."""
-    return _connection_options(from_group(command), group=False)
+    """``--base-url``, ``--api-key``, ``--timeout``, ``--max-retries``, ``--quiet``, ``--json``.
+
+    The command gets them as one argument, ``connection`` (a :class:`Connection`).
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        options = {name: kwargs.pop(name) for name in GROUP_OPTIONS}
+        return command(*args, connection=Connection(**options), **kwargs)
+
+    return _connection_options(from_group(cast(F, wrapper)), group=False)
 
 
 def group_options(command: F) -> F:
@@ -86,7 +111,18 @@ def group_options(command: F) -> F:
     return _connection_options(command, group=True)
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print machine-readable JSON (errors and retry notices too: JSON lines on stderr).",
+)
+quiet_option = click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No retry notices or progress lines on stderr (errors are still shown).",
+)
 
 #: The group's options, by parameter name, as typed (for messages).
 GROUP_OPTIONS = {
@@ -94,6 +130,7 @@ GROUP_OPTIONS = {
     "api_key": "--api-key",
     "request_timeout": "--timeout",
     "max_retries": "--max-retries",
+    "quiet": "--quiet",
     "as_json": "--json",
 }
 
@@ -127,18 +164,23 @@ def from_group(command: F) -> F:
 
 
 def handle_errors(command: F) -> F:
-    """Turn the client's errors into one clear line on stderr and exit status 1."""
+    """Turn whatever the command raises into one line on stderr and the exit code of its kind.
+
+    Click's own exceptions (usage errors, ``--help``, Ctrl-C) go on to click; everything else,
+    a bug included, is one ``Error:`` line (a JSON object with ``--json``), never a traceback.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except MusicAPIError as exc:
-            # One line, even when the API's message has line breaks in it.
-            click.echo("Error: " + " ".join(describe_error(exc).split()), err=True)
-        except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
-            click.echo(f"Error: cannot use{where}: {exc.strerror or exc}", err=True)
-        raise SystemExit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            connection = kwargs.get("connection")
+            as_json = (
+                connection.as_json if isinstance(connection, Connection) else kwargs["as_json"]
+            )
+            raise cli_error(exc, as_json=bool(as_json)) from None
 
     return wrapper  # type: ignore[return-value]

@@ -20,7 +20,23 @@ from .errors import (
     TransportError,
 )
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["RetryEvent", "RetryPolicy", "parse_retry_after"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryEvent:
+    """What the client's ``on_retry`` callback receives just before it waits to retry a request.
+
+    ``error`` is what the failed attempt raised; ``retry`` counts the retries of this request
+    from 1 up to ``max_retries`` (the client's); ``delay`` is the wait in seconds that follows
+    (the API's ``Retry-After`` when it sent one); ``request`` is the request about to be resent.
+    """
+
+    error: MusicAPIError
+    retry: int
+    max_retries: int
+    delay: float
+    request: httpx.Request
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,7 +23,7 @@ from ._base import (
     ProgressCallback,
     Writable,
 )
-from ._retry import RetryPolicy
+from ._retry import RetryEvent, RetryPolicy
 from ._translate import error_for_response, map_httpx_errors
 from .errors import MusicAPIError, WaitTimeoutError
 from .models import Task
@@ -41,7 +41,10 @@ class MusicClient(BaseMusicClient):
     tests replace them so that nothing really sleeps. ``wait_timeout``, ``poll_interval`` and
     ``max_poll_interval`` are the defaults of ``wait`` and ``generate`` (a call's own arguments
     win): against a fast mock, ``poll_interval=0.05`` keeps ``generate`` from waiting 2 s before
-    its first poll. Use it as a context manager, or call ``close()``::
+    its first poll. ``on_retry``, keyword-only like every option, is called with a
+    ``RetryEvent`` (the error, retry n of ``max_retries``, the wait) just before each wait to
+    retry a request; the CLI prints a line with it. An exception it raises ends the call.
+    Use it as a context manager, or call ``close()``::
 
         with MusicClient(api_key="...") as client:
             task = client.generate("Calm lo-fi piano", 30)
@@ -62,6 +65,7 @@ class MusicClient(BaseMusicClient):
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        on_retry: Callable[[RetryEvent], object] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -72,6 +76,7 @@ class MusicClient(BaseMusicClient):
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             clock=clock,
+            on_retry=on_retry,
         )
         self._sleep = sleep
         self._http = httpx.Client(timeout=timeout, transport=transport)
@@ -120,7 +125,9 @@ class MusicClient(BaseMusicClient):
                 error: MusicAPIError = error_for_response(response)
             except MusicAPIError as exc:
                 error = exc
-            delay = self._retry_delay(error, retry_number=retry_number, idempotent=idempotent)
+            delay = self._retry_delay(
+                error, request, retry_number=retry_number, idempotent=idempotent
+            )
             if delay is None:
                 raise error
             retry_number += 1

@@ -1,9 +1,10 @@
 """``freepik-music``: generate tracks, check tasks and verify webhook deliveries from a shell.
 
 Every API command takes ``--base-url``, ``--api-key`` (or ``FREEPIK_API_BASE_URL``,
-``FREEPIK_API_KEY``), ``--timeout``, ``--max-retries`` and ``--json``, after its name or before it
-(``freepik-music --base-url URL list``); given in both places, the value after the name wins.
-Errors are one line on stderr and exit status 1 (2 for usage).
+``FREEPIK_API_KEY``), ``--timeout``, ``--max-retries``, ``--quiet`` and ``--json``, after its name
+or before it (``freepik-music --base-url URL list``); given in both places, the value after the
+name wins. Each retry is a line on stderr (unless ``--quiet``). Errors are one line on stderr (a
+JSON object with ``--json``) with an exit code per kind (see ``_cli_errors.EXIT_CODES``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from ._base import (
     ENV_API_KEY,
     VERSION,
 )
+from ._cli_errors import EXIT_CODES_HELP, JsonAwareGroup, retry_notice
 from ._cli_options import (
     MAX_CONNECT_TIMEOUT,
+    Connection,
     api_options,
     from_group,
     group_options,
@@ -36,6 +39,7 @@ from ._cli_options import (
     json_option,
 )
 from ._cli_support import MANUAL_CLOCK_NOTE, mock_clock_is_manual, read_delivery
+from ._retry import RetryEvent
 from ._sync import MusicClient
 from .models import Task
 from .webhooks import DEFAULT_TOLERANCE, verify_webhook
@@ -43,19 +47,31 @@ from .webhooks import DEFAULT_TOLERANCE, verify_webhook
 __all__ = ["main"]
 
 #: Builds the client for a command; tests put another one in ``obj`` (``main(obj=factory)``).
-#: It is called with ``api_key``, ``base_url``, ``timeout`` and ``max_retries``.
+#: It is called with ``api_key``, ``base_url``, ``timeout``, ``max_retries`` and ``on_retry``.
 ClientFactory = Callable[..., MusicClient]
 
 
-def _client(
-    base_url: str, api_key: str | None, *, request_timeout: float, max_retries: int
-) -> MusicClient:
-    if not api_key:
+def _client(connection: Connection) -> MusicClient:
+    if not connection.api_key:
         raise click.UsageError(f"no API key: pass --api-key or set {ENV_API_KEY}")
     context = click.get_current_context()
     factory: ClientFactory = context.obj if callable(context.obj) else MusicClient
-    timeout = httpx.Timeout(request_timeout, connect=min(request_timeout, MAX_CONNECT_TIMEOUT))
-    return factory(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
+    seconds = connection.request_timeout
+    timeout = httpx.Timeout(seconds, connect=min(seconds, MAX_CONNECT_TIMEOUT))
+    on_retry = None
+    if not connection.quiet:
+        on_retry = functools.partial(_print_retry, as_json=connection.as_json)
+    return factory(
+        api_key=connection.api_key,
+        base_url=connection.base_url,
+        timeout=timeout,
+        max_retries=connection.max_retries,
+        on_retry=on_retry,
+    )
+
+
+def _print_retry(event: RetryEvent, *, as_json: bool) -> None:
+    click.echo(retry_notice(event, as_json=as_json), err=True)
 
 
 def _check_writable(output: Path | None) -> None:
@@ -89,10 +105,14 @@ class _Progress:
     """Prints each status change of a task to stderr, with the seconds since it started.
 
     ``on_stall`` runs once if the first poll finds the task as it was created (``generate``
-    calls this with the created task first), which on a mock may mean a manual clock.
+    calls this with the created task first), which on a mock may mean a manual clock. With
+    ``quiet`` nothing is printed (``on_stall`` still runs).
     """
 
-    def __init__(self, *, on_stall: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self, *, on_stall: Callable[[], object] | None = None, quiet: bool = False
+    ) -> None:
+        self._quiet = quiet
         self._started = time.monotonic()
         self._last: str | None = None
         self._updates = 0
@@ -104,7 +124,8 @@ class _Progress:
         if changed:
             self._last = task.status.value
             elapsed = time.monotonic() - self._started
-            click.echo(f"[{elapsed:5.0f} s] task {task.task_id}: {task.status.value}", err=True)
+            if not self._quiet:
+                click.echo(f"[{elapsed:5.0f} s] task {task.task_id}: {task.status.value}", err=True)
         if self._updates == 2 and not changed and not task.is_terminal and self._on_stall:
             self._on_stall()
 
@@ -115,7 +136,11 @@ def _note_manual_clock(music: MusicClient) -> None:
         click.echo(MANUAL_CLOCK_NOTE, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=JsonAwareGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES_HELP,
+)
 @click.version_option(VERSION, prog_name="freepik-music")
 @group_options
 def main(**_options: Any) -> None:
@@ -172,11 +197,7 @@ def generate(
     webhook_url: str | None,
     wait_timeout: float,
     poll_interval: float,
-    base_url: str,
-    api_key: str | None,
-    request_timeout: float,
-    max_retries: int,
-    as_json: bool,
+    connection: Connection,
 ) -> None:
     """Generate a track from PROMPT, wait for it and download it.
 
@@ -184,15 +205,17 @@ def generate(
     checked before the task is created.
     """
     _check_writable(output)
-    client = _client(base_url, api_key, request_timeout=request_timeout, max_retries=max_retries)
-    with client as music:
+    as_json = connection.as_json
+    with _client(connection) as music:
         task = music.generate(
             prompt,
             length,
             webhook_url=webhook_url,
             timeout=wait_timeout,
             poll_interval=poll_interval,
-            on_update=_Progress(on_stall=functools.partial(_note_manual_clock, music)),
+            on_update=_Progress(
+                on_stall=functools.partial(_note_manual_clock, music), quiet=connection.quiet
+            ),
         )
         if output is not None and str(output) == "-":
             written = music.download(task, sys.stdout.buffer)
@@ -210,17 +233,10 @@ def generate(
 @click.argument("task_id")
 @api_options
 @handle_errors
-def status(
-    task_id: str,
-    base_url: str,
-    api_key: str | None,
-    request_timeout: float,
-    max_retries: int,
-    as_json: bool,
-) -> None:
+def status(task_id: str, connection: Connection) -> None:
     """Show the status and result URLs of task TASK_ID."""
-    client = _client(base_url, api_key, request_timeout=request_timeout, max_retries=max_retries)
-    with client as music:
+    as_json = connection.as_json
+    with _client(connection) as music:
         task = music.get(task_id)
     if as_json:
         _echo_json(task.to_dict())
@@ -231,12 +247,10 @@ def status(
 @main.command(name="list")
 @api_options
 @handle_errors
-def list_tasks(
-    base_url: str, api_key: str | None, request_timeout: float, max_retries: int, as_json: bool
-) -> None:
+def list_tasks(connection: Connection) -> None:
     """List every task of the API key."""
-    client = _client(base_url, api_key, request_timeout=request_timeout, max_retries=max_retries)
-    with client as music:
+    as_json = connection.as_json
+    with _client(connection) as music:
         tasks = music.list()
     if as_json:
         _echo_json([task.to_dict() for task in tasks])

@@ -199,11 +199,11 @@ def run_cli(
     return CliRunner().invoke(cli_main, list(args), env=environment, input=input, obj=obj)
 
 
-def error_line(result: Result, *, exit_code: int = 1) -> str:
+def error_line(result: Result, *, exit_code: int) -> str:
     """The one ``Error:`` line a failed command printed, after checking it failed cleanly.
 
-    An API error (exit 1) is all there is on stderr, bar progress lines; a usage error (exit 2)
-    comes with click's usage hint.
+    Any error but a usage error (exit 2) is all there is on stderr, bar progress lines and retry
+    notices; a usage error comes with click's usage hint.
     """
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code == exit_code, result.output
@@ -211,8 +211,9 @@ def error_line(result: Result, *, exit_code: int = 1) -> str:
     assert result.stdout == ""
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1, result.stderr
-    if exit_code == 1:
-        others = [line for line in result.stderr.splitlines() if not line.startswith("[")]
+    if exit_code != 2:
+        notices = ("[", "retry ")
+        others = [line for line in result.stderr.splitlines() if not line.startswith(notices)]
         assert others == errors, result.stderr
     return errors[0]
 

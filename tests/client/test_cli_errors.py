@@ -27,7 +27,7 @@ def api(mock: LiveMock, key: str = API_KEY) -> tuple[str, ...]:
 
 
 def test_a_wrong_key(live_mock: LiveMock) -> None:
-    line = error_line(run_cli("list", *api(live_mock, "not-a-key")))
+    line = error_line(run_cli("list", *api(live_mock, "not-a-key")), exit_code=4)
     assert line == (
         f"Error: authentication failed: HTTP 401 from GET {COLLECTION}: Invalid API key. "
         "Check --api-key or FREEPIK_API_KEY."
@@ -35,7 +35,7 @@ def test_a_wrong_key(live_mock: LiveMock) -> None:
 
 
 def test_an_unknown_task(live_mock: LiveMock) -> None:
-    line = error_line(run_cli("status", UNKNOWN_ID, *api(live_mock)))
+    line = error_line(run_cli("status", UNKNOWN_ID, *api(live_mock)), exit_code=5)
     assert line.startswith(f"Error: not found: HTTP 404 from GET {COLLECTION}/{UNKNOWN_ID}")
 
 
@@ -49,7 +49,7 @@ def test_a_400_names_the_invalid_params_on_one_line(live_mock: LiveMock, tmp_pat
     }
     live_mock.fault(match={"method": "POST"}, status=400, body=problem)
     result = run_cli("generate", "x", "-o", str(tmp_path / "t.mp3"), *api(live_mock))
-    assert error_line(result) == (
+    assert error_line(result, exit_code=3) == (
         f"Error: the API refused the request: HTTP 400 from POST {COLLECTION}: Your request "
         "parameters didn't validate. (prompt: Parameter 'prompt' is not valid; "
         "music_length_seconds: must be at least 10)"
@@ -58,7 +58,7 @@ def test_a_400_names_the_invalid_params_on_one_line(live_mock: LiveMock, tmp_pat
 
 def test_a_429_says_when_to_retry(live_mock: LiveMock) -> None:
     live_mock.fault(match={"method": "GET"}, status=429, retry_after=7)
-    line = error_line(run_cli("list", *NO_RETRIES, *api(live_mock)))
+    line = error_line(run_cli("list", *NO_RETRIES, *api(live_mock)), exit_code=7)
     assert line == (
         f"Error: rate limited: HTTP 429 from GET {COLLECTION}: Too many requests. Retry in 7 s."
     )
@@ -75,26 +75,40 @@ def test_a_429_says_when_to_retry(live_mock: LiveMock) -> None:
 )
 def test_a_server_error(live_mock: LiveMock, status: int, ending: str) -> None:
     live_mock.fault(match={"method": "GET"}, status=status)
-    line = error_line(run_cli("list", *NO_RETRIES, *api(live_mock)))
+    line = error_line(run_cli("list", *NO_RETRIES, *api(live_mock)), exit_code=1)
     assert line == f"Error: the API failed: HTTP {status} from GET {COLLECTION}: {ending}"
 
 
 def test_max_retries_bounds_the_attempts(live_mock: LiveMock) -> None:
     live_mock.fault(match={"method": "GET"}, status=503, retry_after=0)
-    assert "HTTP 503" in error_line(run_cli("list", "--max-retries", "2", *api(live_mock)))
+    result = run_cli("list", "--max-retries", "2", *api(live_mock))
+    assert "HTTP 503" in error_line(result, exit_code=1)
+    assert [line.split(":")[0] for line in result.stderr.splitlines()[:-1]] == [
+        "retry 1 of 2 in 0.0 s",
+        "retry 2 of 2 in 0.0 s",
+    ]
     assert [e["status"] for e in live_mock.journal(method="GET")] == [503, 503, 503]
 
 
 def test_by_default_a_passing_503_is_retried(live_mock: LiveMock) -> None:
     live_mock.fault(match={"method": "GET"}, status=503, retry_after=0, times=1)
     result = run_cli("list", *api(live_mock))
-    assert (result.exit_code, result.stderr) == (0, "No tasks.\n")
+    assert (result.exit_code, result.stderr.splitlines()) == (
+        0,
+        [
+            f"retry 1 of 3 in 0.0 s: HTTP 503 from GET {COLLECTION}: Service Unavailable. "
+            "Please try again later.",
+            "No tasks.",
+        ],
+    )
     assert [e["status"] for e in live_mock.journal(method="GET")] == [503, 200]
 
 
 def test_connection_refused() -> None:
     url = f"http://127.0.0.1:{closed_port()}"
-    line = error_line(run_cli("list", *NO_RETRIES, "--base-url", url, "--api-key", API_KEY))
+    line = error_line(
+        run_cli("list", *NO_RETRIES, "--base-url", url, "--api-key", API_KEY), exit_code=6
+    )
     assert line.startswith(
         f"Error: cannot reach the API: could not connect on GET {url}{COLLECTION}"
     )
@@ -125,7 +139,7 @@ def connections_made(listener: socket.socket) -> int:
 def test_timeout_and_max_retries_bound_a_hanging_api(hanging_api: socket.socket) -> None:
     url = f"http://127.0.0.1:{hanging_api.getsockname()[1]}"
     args = ("--timeout", "0.2", "--max-retries", "1", "--base-url", url, "--api-key", API_KEY)
-    line = error_line(run_cli("list", *args))
+    line = error_line(run_cli("list", *args), exit_code=6)
     assert line.startswith(f"Error: the request timed out: timed out (ReadTimeout) on GET {url}")
     assert connections_made(hanging_api) == 2
 
@@ -135,7 +149,7 @@ def test_a_task_that_fails(live_mock: LiveMock, tmp_path: Path) -> None:
     result = run_cli(
         "generate", "x", "-o", str(tmp_path / "t.mp3"), "--poll-interval", "0.05", *api(live_mock)
     )
-    line = error_line(result)
+    line = error_line(result, exit_code=8)
     assert line.startswith("Error: task ")
     assert line.endswith(" FAILED: the API could not generate this track.")
     assert list(tmp_path.iterdir()) == []
@@ -146,7 +160,7 @@ def test_wait_timeout_gives_up_and_says_how_to_follow_up(
 ) -> None:
     live_mock.scenario(match={}, processing_seconds=1000)
     args = ("-o", str(tmp_path / "t.mp3"), "--wait-timeout", "0.3", "--poll-interval", "0.1")
-    line = error_line(run_cli("generate", "x", *args, *api(live_mock)))
+    line = error_line(run_cli("generate", "x", *args, *api(live_mock)), exit_code=9)
     [task] = live_mock.journal(method="POST")
     task_id = line.split()[2]
     assert line == (
@@ -193,7 +207,7 @@ def test_a_missing_key_is_a_usage_error(live_mock: LiveMock) -> None:
     ],
 )
 def test_a_bad_base_url(base_url: str, fragment: str) -> None:
-    line = error_line(run_cli("list", "--base-url", base_url, "--api-key", API_KEY))
+    line = error_line(run_cli("list", "--base-url", base_url, "--api-key", API_KEY), exit_code=2)
     assert line.startswith("Error: invalid argument: ")
     assert fragment in line
 

@@ -53,7 +53,8 @@ def test_the_value_after_the_command_wins(live_mock: LiveMock) -> None:
     result = run_cli(*elsewhere, "list", "--json", *mock_args(live_mock))
     assert (result.exit_code, json.loads(result.stdout)) == (0, [])
     assert len(live_mock.journal()) == 1
-    line = error_line(run_cli(*mock_args(live_mock), "list", *elsewhere, "--max-retries", "0"))
+    result = run_cli(*mock_args(live_mock), "list", *elsewhere, "--max-retries", "0")
+    line = error_line(result, exit_code=6)
     assert line.startswith("Error: cannot reach the API: could not connect")
     assert len(live_mock.journal()) == 1
 

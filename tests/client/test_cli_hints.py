@@ -144,7 +144,7 @@ def api(mock: LiveMock, *, suffix: str = "") -> tuple[str, ...]:
 @live
 def test_a_503_is_not_told_twice_to_try_again(live_mock: LiveMock) -> None:
     live_mock.fault(match={"method": "GET"}, status=503)
-    line = error_line(run_cli("list", "--max-retries", "0", *api(live_mock)))
+    line = error_line(run_cli("list", "--max-retries", "0", *api(live_mock)), exit_code=1)
     assert line == (
         f"Error: the API failed: HTTP 503 from GET {COLLECTION}: Service Unavailable. "
         "Please try again later."
@@ -153,7 +153,7 @@ def test_a_503_is_not_told_twice_to_try_again(live_mock: LiveMock) -> None:
 
 @live
 def test_list_under_a_wrong_base_url_suggests_checking_it(live_mock: LiveMock) -> None:
-    line = error_line(run_cli("list", *api(live_mock, suffix="/v1")))
+    line = error_line(run_cli("list", *api(live_mock, suffix="/v1")), exit_code=5)
     assert line == (
         f"Error: not found: HTTP 404 from GET /v1{COLLECTION}: Not found. {BASE_URL_404_HINT}"
     )
@@ -161,7 +161,7 @@ def test_list_under_a_wrong_base_url_suggests_checking_it(live_mock: LiveMock) -
 
 @live
 def test_an_unknown_task_suggests_another_key(live_mock: LiveMock) -> None:
-    line = error_line(run_cli("status", UNKNOWN_ID, *api(live_mock)))
+    line = error_line(run_cli("status", UNKNOWN_ID, *api(live_mock)), exit_code=5)
     assert line == (
         f"Error: not found: HTTP 404 from GET {COLLECTION}/{UNKNOWN_ID}: Not found. {TASK_404_HINT}"
     )
@@ -169,7 +169,7 @@ def test_an_unknown_task_suggests_another_key(live_mock: LiveMock) -> None:
 
 @live
 def test_status_under_a_wrong_base_url_suggests_both(live_mock: LiveMock) -> None:
-    line = error_line(run_cli("status", UNKNOWN_ID, *api(live_mock, suffix="/v1")))
+    line = error_line(run_cli("status", UNKNOWN_ID, *api(live_mock, suffix="/v1")), exit_code=5)
     assert line.endswith(f"Not found. {TASK_404_HINT} {BASE_URL_404_HINT}")
 
 
@@ -177,6 +177,6 @@ def test_status_under_a_wrong_base_url_suggests_both(live_mock: LiveMock) -> Non
 def test_a_missing_result_file_gets_no_api_hint(live_mock: LiveMock, tmp_path: Path) -> None:
     live_mock.fault(match={"method": "GET", "path": "/results/*"}, status=404)
     args = ("-o", str(tmp_path / "t.mp3"), "--poll-interval", "0.05", "--max-retries", "0")
-    line = error_line(run_cli("generate", "x", *args, *api(live_mock)))
+    line = error_line(run_cli("generate", "x", *args, *api(live_mock)), exit_code=5)
     assert line.startswith("Error: not found: HTTP 404 from GET /results/")
     assert line.endswith(".mp3: Not found.")

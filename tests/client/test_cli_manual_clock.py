@@ -30,7 +30,7 @@ def generate(base_url: str, tmp_path: Path, *, obj: Any = None) -> Result:
 
 
 def assert_timed_out(result: Result, *, status: str = "CREATED") -> None:
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 9, result.output
     assert "Traceback" not in result.output
     [error] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert error.startswith("Error: task ")

@@ -83,7 +83,7 @@ def test_a_delivery_the_mock_made_is_verified(
         f"Verified: webhook {sent['webhook_id']}, task {sent['task_id']} is COMPLETED\n"
     )
     assert "webhook verification failed: no signature matches" in error_line(
-        run_cli("verify-webhook", file, "--secret", "not-the-mocks-secret")
+        run_cli("verify-webhook", file, "--secret", "not-the-mocks-secret"), exit_code=1
     )
 
 
@@ -114,21 +114,23 @@ BAD_DELIVERIES: dict[str, tuple[Callable[[], bytes], str]] = {
 def test_a_bad_delivery_is_one_clear_line(tmp_path: Path, case: str) -> None:
     make, reason = BAD_DELIVERIES[case]
     result = run_cli("verify-webhook", saved(tmp_path, make()), "--secret", SECRET)
-    line = error_line(result)
+    line = error_line(result, exit_code=1)
     assert line.startswith("Error: webhook verification failed: ")
     assert reason in line
 
 
 def test_the_reported_non_ascii_delivery_is_one_clear_line(tmp_path: Path) -> None:
     content = b"webhook-id: \xe9\r\nwebhook-timestamp: 1\r\nwebhook-signature: v1,AAAA\r\n\r\n{}"
-    line = error_line(run_cli("verify-webhook", saved(tmp_path, content), "--secret", "abc"))
+    result = run_cli("verify-webhook", saved(tmp_path, content), "--secret", "abc")
+    line = error_line(result, exit_code=1)
     assert line.startswith("Error: webhook verification failed: the delivery is too old")
 
 
 def test_an_old_delivery_passes_with_ignore_timestamp_or_a_wide_tolerance(tmp_path: Path) -> None:
     at = int(time.time()) - 3600
     file = saved(tmp_path, http_delivery(signed_headers(BODY, SECRET, at=at)))
-    assert "too old" in error_line(run_cli("verify-webhook", file, "--secret", SECRET))
+    result = run_cli("verify-webhook", file, "--secret", SECRET)
+    assert "too old" in error_line(result, exit_code=1)
     assert run_cli("verify-webhook", file, "--secret", SECRET, "--ignore-timestamp").exit_code == 0
     assert run_cli("verify-webhook", file, "--secret", SECRET, "--tolerance", "7200").exit_code == 0
 

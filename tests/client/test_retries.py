@@ -15,6 +15,7 @@ from freepik_mock.client import (
     AuthenticationError,
     NotFoundError,
     RateLimitError,
+    RetryEvent,
     RetryPolicy,
     ServerError,
     TaskStatus,
@@ -224,3 +225,38 @@ def test_wait_polls_through_transient_errors(
     )
     assert music.wait(TASK_ID, poll_interval=2.0).status is TaskStatus.COMPLETED
     assert fake_time.sleeps == [2.0, 0.5]
+
+
+def test_on_retry_hears_of_each_retry_before_its_wait(
+    make_client: Any, router: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    events: list[RetryEvent] = []
+    sleeps_seen: list[int] = []
+
+    def on_retry(event: RetryEvent) -> None:
+        events.append(event)
+        sleeps_seen.append(len(fake_time.sleeps))
+
+    music = make_client(
+        handler=router.handler, retry_policy=EXACT, max_retries=2, on_retry=on_retry
+    )
+    router.get(TASK_URL).mock(
+        side_effect=[_status(503), httpx.ConnectError("refused"), _status(503)]
+    )
+    with pytest.raises(ServerError):
+        music.get(TASK_ID)
+    assert [(e.retry, e.max_retries, e.delay) for e in events] == [(1, 2, 0.5), (2, 2, 1.0)]
+    assert [type(e.error) for e in events] == [ServerError, APIConnectionError]
+    assert all(str(e.request.url) == TASK_URL for e in events)
+    assert sleeps_seen == [0, 1]  # each event came before its wait
+
+
+def test_on_retry_is_not_called_for_an_error_that_is_not_retried(
+    make_client: Any, router: respx.MockRouter
+) -> None:
+    events: list[RetryEvent] = []
+    music = make_client(handler=router.handler, on_retry=events.append)
+    router.get(TASK_URL).mock(return_value=_status(404))
+    with pytest.raises(NotFoundError):
+        music.get(TASK_ID)
+    assert events == []
