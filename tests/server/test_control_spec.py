@@ -2,10 +2,11 @@
 
 Schemathesis generates requests for every ``/_mock`` operation from the shipped document and runs
 them against the in-process app (with an admin token, behind the loopback guard), checking that
-nothing answers 500 and that every answer's status, content type, headers and body are the
-documented ones. Replay and send would post webhooks to generated URLs, so they are left out of
-generation and covered by explicit calls to a receiver on 127.0.0.1, like the happy paths that
-need ids the generator cannot guess (a task, a rule, a logged message).
+nothing answers 500, that every answer's status, content type, headers and body are the
+documented ones, and that input the document rules out is refused. Replay and send would post
+webhooks to generated URLs, so they are left out of generation and covered by explicit calls to
+a receiver on 127.0.0.1, like the happy paths that need ids the generator cannot guess (a task,
+a rule, a logged message).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -45,6 +47,7 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    negative_data_rejection,
 ]
 #: These would send webhooks to generated URLs: explicit calls below cover them instead.
 SENDS_WEBHOOKS = ["sendWebhook", "replayWebhook"]
