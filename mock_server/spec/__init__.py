@@ -1,5 +1,5 @@
-"""The vendor's OpenAPI spec and the mock's extended spec, shipped as package data, and the
-request validation that holds the vendor surface to them.
+"""The vendor's OpenAPI spec, the mock's extended spec and its control API's document, shipped as
+package data, and the request validation that holds the vendor surface to them.
 
 The spec builder (and PyYAML with it) is imported on first use of its functions, so that importing
 this package, which the server does at start, stays cheap.
@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .loader import (
+    load_control_spec,
+    load_control_spec_text,
     load_extended_spec,
     load_extended_spec_text,
     load_vendor_spec,
@@ -24,6 +26,8 @@ __all__ = [
     "InvalidParam",
     "RequestValidator",
     "build_extended_spec",
+    "load_control_spec",
+    "load_control_spec_text",
     "load_extended_spec",
     "load_extended_spec_text",
     "load_vendor_spec",

@@ -9,8 +9,11 @@ from importlib import resources
 from typing import Any
 
 __all__ = [
+    "CONTROL_SPEC_FILE",
     "EXTENDED_SPEC_FILE",
     "VENDOR_SPEC_FILE",
+    "load_control_spec",
+    "load_control_spec_text",
     "load_extended_spec",
     "load_extended_spec_text",
     "load_vendor_spec",
@@ -19,6 +22,7 @@ __all__ = [
 
 VENDOR_SPEC_FILE = "vendor-openapi.yaml"
 EXTENDED_SPEC_FILE = "extended-openapi.yaml"
+CONTROL_SPEC_FILE = "control-openapi.yaml"
 
 
 def _read(name: str) -> str:
@@ -52,3 +56,13 @@ def load_extended_spec_text() -> str:
 def load_extended_spec() -> dict[str, Any]:
     """The extended spec, parsed."""
     return _parse(load_extended_spec_text())
+
+
+def load_control_spec_text() -> str:
+    """The control API's OpenAPI 3.1 document (``/_mock``), in YAML, as shipped."""
+    return _read(CONTROL_SPEC_FILE)
+
+
+def load_control_spec() -> dict[str, Any]:
+    """The control API's document, parsed."""
+    return _parse(load_control_spec_text())

@@ -1,4 +1,4 @@
-"""The control API for tests, first part: health, reset, clock, tasks, the spec."""
+"""The control API for tests, first part: health, reset, clock, tasks, the specs."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from flask import Blueprint, Response, request
 from .. import __version__
 from ..core import ControlInputError, Task, TaskStatus
 from ..core.masking import mask_secret
-from ..spec import load_extended_spec_text
+from ..spec import load_control_spec_text, load_extended_spec_text
 from .responses import json_response, read_control_json
 from .state import MockState, get_state
 
 __all__ = ["control", "task_control_view"]
 
 control = Blueprint("control", __name__, url_prefix="/_mock")
+
+_YAML = "application/yaml; charset=utf-8"
 
 
 def _iso(state: MockState, at: float) -> str:
@@ -140,4 +142,10 @@ def _finish(task_id: str, outcome: TaskStatus) -> Response:
 @control.get("/openapi.yaml")
 def openapi_yaml() -> Response:
     """The extended spec: the vendor's plus the GET endpoints, the 404 and links."""
-    return Response(load_extended_spec_text(), content_type="application/yaml; charset=utf-8")
+    return Response(load_extended_spec_text(), content_type=_YAML)
+
+
+@control.get("/control-openapi.yaml")
+def control_openapi_yaml() -> Response:
+    """This API's own OpenAPI 3.1 document (every ``/_mock`` route)."""
+    return Response(load_control_spec_text(), content_type=_YAML)
