@@ -12,6 +12,7 @@ from ..spec import RequestValidator
 from . import rules_routes, webhook_routes
 from .console import ConsoleLog
 from .control import control
+from .host_check import HostCheck
 from .reason_phrases import StandardReasonPhrases
 from .responses import install_error_handlers
 from .results import ResultPreparer, results
@@ -49,6 +50,8 @@ def create_app(config: MockConfig | None = None) -> Flask:
         app.register_blueprint(control)
         webhook_routes.register(app, state)
         rules_routes.register(app, state)
+        # Before faults and the journal: a request with an invalid Host is not a request.
+        app.wsgi_app = HostCheck(app.wsgi_app)  # type: ignore[method-assign]
         # Outermost, so the status line and the console see every answer, faults' included.
         app.wsgi_app = StandardReasonPhrases(app.wsgi_app)  # type: ignore[method-assign]
         if config.request_log != "off":

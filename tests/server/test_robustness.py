@@ -198,3 +198,63 @@ def test_unexpected_errors_kept_for_the_plugin_are_capped_at_the_latest(app: Fla
     assert taken[0].startswith("GET /50\n")
     assert taken[-1].startswith(f"GET /{MAX_UNEXPECTED + 49}\n")
     assert state.take_unexpected() == []
+
+
+# -- the Host header (issue 13) -----------------------------------------------------------------
+BAD_HOSTS = [
+    "evil.example/abc?",
+    "my_mock:9000",
+    "a b",
+    "exa mple.com:80",
+    "host:99999",
+    "host:port",
+    "@evil",
+    "",
+]
+GOOD_HOSTS = ["localhost", "127.0.0.1:8080", "[::1]:8080", "mock-server:9000", "api.example.com."]
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS)
+def test_an_invalid_host_header_is_a_400_and_creates_nothing(
+    client: FlaskClient, host: str
+) -> None:
+    body = {"prompt": "calm piano", "music_length_seconds": 10}
+    answer = client.post(
+        "/v1/ai/music-generation", json=body, headers={"x-freepik-api-key": API_KEY, "Host": host}
+    )
+    assert answer.status_code == 400
+    assert "Host header" in answer.get_json()["message"]
+    assert client.get("/_mock/tasks").get_json()["data"] == []
+
+
+@pytest.mark.parametrize("host", GOOD_HOSTS)
+def test_a_valid_host_names_the_result_url(client: FlaskClient, host: str) -> None:
+    headers = {"x-freepik-api-key": API_KEY, "Host": host}
+    body = {"prompt": "calm piano", "music_length_seconds": 10}
+    task_id = client.post("/v1/ai/music-generation", json=body, headers=headers).get_json()["data"][
+        "task_id"
+    ]
+    client.post("/_mock/clock/advance", json={"seconds": 10})
+    task = client.get(f"/v1/ai/music-generation/{task_id}", headers=headers).get_json()["data"]
+    assert task["generated"] == [f"http://{host}/results/{task_id}.mp3"]
+
+
+@pytest.mark.live
+def test_over_the_network_an_invalid_host_is_a_400() -> None:
+    import socket
+
+    with LiveServer(config=MockConfig(clock="manual")) as server:
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+        request = (
+            "POST /v1/ai/music-generation HTTP/1.1\r\nHost: evil.example/abc?\r\n"
+            f"x-freepik-api-key: {API_KEY}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 49\r\nConnection: close\r\n\r\n"
+            '{"prompt": "calm piano", "music_length_seconds":1}'
+        )
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(request.encode())
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+        assert httpx.get(f"{server.url}/_mock/tasks").json()["data"] == []
