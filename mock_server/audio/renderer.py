@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import threading
 from collections import OrderedDict
@@ -12,6 +13,8 @@ from .encoder import SegmentEncoder
 from .palette import Palette
 from .style import style_for_prompt
 from .timbres import timbre_named
+
+log = logging.getLogger(__name__)
 
 __all__ = ["TrackRenderer"]
 
@@ -123,8 +126,10 @@ class TrackRenderer:
                 done = self._in_flight[key] = threading.Event()
             try:
                 self._render_and_keep(key)
-            except Exception:  # a request for it will render it again and report the error
-                pass
+            except Exception:
+                # Logged, not raised: nobody waits for a track rendered ahead; a request for
+                # it renders it again and answers the error in the vendor's format.
+                log.exception("rendering the track of task %s ahead failed", key[0])
             finally:
                 with self._tracks_lock:
                     del self._in_flight[key]

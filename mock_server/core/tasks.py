@@ -69,8 +69,11 @@ class Task:
 
     def vendor_view(self, now: float) -> dict[str, Any]:
         """The task as the vendor's GET shows it inside ``data``."""
+        # The status is read once: a forced finish on another thread between two reads could
+        # otherwise show IN_PROGRESS together with a result URL.
+        status = self.status_at(now)
         return {
             "task_id": self.task_id,
-            "status": self.status_at(now).value,
-            "generated": self.generated_at(now),
+            "status": status.value,
+            "generated": [self.result_url] if status is TaskStatus.COMPLETED else [],
         }

@@ -269,3 +269,18 @@ def test_wall_time_stops_at_the_end_of_the_calendar_instead_of_raising(at: float
     for clock in (ManualClock(), RealClock()):
         shown = clock.wall_time(at)
         assert (shown.year, shown.tzinfo) == (9999, UTC)
+
+
+def test_the_vendor_view_reads_the_status_once() -> None:
+    from freepik_mock.server.core.tasks import Task
+
+    task = Task(
+        task_id="t", api_key="k", prompt="p", music_length_seconds=10, webhook_url=None,
+        result_url="http://mock/results/t.mp3", created_at=0, in_progress_at=1, finished_at=5,
+        outcome=TaskStatus.COMPLETED,
+    )  # fmt: skip
+    # A forced finish on another thread lands between two reads of the status.
+    readings = iter([TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED])
+    task.status_at = lambda now: next(readings)  # type: ignore[method-assign]
+    view = task.vendor_view(2.0)
+    assert (view["status"], view["generated"]) == ("IN_PROGRESS", [])

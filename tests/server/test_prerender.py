@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
@@ -148,6 +149,31 @@ def test_closing_stops_the_background_renderer() -> None:
 
 @pytest.mark.parametrize("length", [0, -5])
 def test_prepare_ignores_lengths_no_track_can_have(length: int) -> None:
+    def renderers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "freepik-mock-renderer"}
+
+    before = renderers()
     renderer = TrackRenderer()
     renderer.prepare(task_id="t", prompt="p", length_seconds=length)
+    assert renderers() - before == set()  # nothing was queued, so no worker started
     renderer.close()
+
+
+def test_a_failure_rendering_ahead_is_logged_not_swallowed(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    renderer = TrackRenderer()
+    tried = threading.Event()
+
+    def broken(**_track: object) -> bytes:
+        tried.set()
+        raise RuntimeError("encoder exploded")
+
+    monkeypatch.setattr(renderer, "_assemble", broken)
+    with caplog.at_level(logging.ERROR, logger="freepik_mock.server.audio.renderer"):
+        renderer.prepare(task_id="t-broken", prompt="upbeat funk", length_seconds=10)
+        assert tried.wait(10)
+        renderer.close()  # joins the worker: its handling of the error is over
+    (record,) = [r for r in caplog.records if "t-broken" in r.getMessage()]
+    assert record.exc_info is not None
+    assert "encoder exploded" in str(record.exc_info[1])
