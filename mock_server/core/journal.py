@@ -20,6 +20,7 @@ from .faults import path_matches
 from .masking import SENSITIVE_HEADERS, mask_secret
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "MAX_BODY_BYTES",
     "MAX_JSON_DEPTH",
     "JournalEntry",
@@ -147,15 +148,34 @@ class JournalEntry:
         }
 
 
-class RequestJournal:
-    """The last ``capacity`` requests, oldest first."""
+#: What the journal's bodies may hold in all, by default: 1,000 entries with 64 KiB bodies both
+#: ways would otherwise hold 128 MiB.
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
-    def __init__(self, *, capacity: int = 1000) -> None:
+
+def _recorded_size(value: Any) -> int:
+    """Roughly the memory a recorded body holds (its length as text)."""
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        return len(value)
+    return len(json.dumps(value, ensure_ascii=False, default=str))
+
+
+class RequestJournal:
+    """The last ``capacity`` requests, oldest first, their bodies at most ``max_bytes`` in all
+    (the oldest entries go first; the newest is always kept)."""
+
+    def __init__(self, *, capacity: int = 1000, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be at least 1")
         self.capacity = capacity
+        self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._entries: deque[tuple[JournalEntry, int]] = deque()
+        self._bytes = 0
 
     def record(
         self,
@@ -188,8 +208,15 @@ class RequestJournal:
             fault=fault,
             api_key_digest=_digest(api_key) if api_key else None,
         )
+        size = _recorded_size(entry.body) + _recorded_size(entry.answer_body)
         with self._lock:
-            self._entries.append(entry)
+            self._entries.append((entry, size))
+            self._bytes += size
+            while len(self._entries) > 1 and (
+                len(self._entries) > self.capacity or self._bytes > self.max_bytes
+            ):
+                _, dropped = self._entries.popleft()
+                self._bytes -= dropped
         return entry
 
     def entries(
@@ -204,7 +231,7 @@ class RequestJournal:
         ``path`` is exact, or a prefix when it ends in ``*``; ``api_key`` is the key in clear.
         """
         with self._lock:
-            entries = list(self._entries)
+            entries = [entry for entry, _ in self._entries]
         if method:
             entries = [e for e in entries if e.method == method.upper()]
         if path:
@@ -222,6 +249,7 @@ class RequestJournal:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     def __len__(self) -> int:
         with self._lock:

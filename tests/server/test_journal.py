@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from freepik_mock.server import MockConfig
+from freepik_mock.server.core.journal import DEFAULT_MAX_BYTES, RequestJournal
 from freepik_mock.server.live import LiveServer
 from tests.conftest import API_KEY, OTHER_KEY
 
@@ -224,3 +225,31 @@ def test_an_audio_answer_is_summarised_not_stored(client: FlaskClient) -> None:
     assert audio.status_code == 200
     entry = journal(client, "?path=/results/*")[0]
     assert entry["answer_body"] == f"[{len(audio.data)} bytes of audio/mpeg]"
+
+
+def _record(journal: RequestJournal, body: str) -> None:
+    journal.record(
+        method="POST", path=PATH, query={}, headers=[], body=body, status=200,
+        duration_ms=1.0, fault=None, api_key=None, answer_body="ok",
+    )  # fmt: skip
+
+
+def test_the_journal_is_bounded_by_bytes_as_well_as_by_count() -> None:
+    journal = RequestJournal(capacity=100, max_bytes=3 * 1024 + 10)
+    for number in range(10):
+        _record(journal, str(number) * 1024)
+    kept = [entry.body[0] for entry in journal.entries()]
+    assert kept == ["7", "8", "9"]  # the oldest went first
+    _record(journal, "x" * 10_000)  # larger than the whole budget: kept alone, as the newest
+    assert [entry.body[0] for entry in journal.entries()] == ["x"]
+    journal.clear()
+    for number in range(3):
+        _record(journal, str(number) * 1024)
+    assert len(journal) == 3  # clearing gave the whole budget back
+
+
+def test_the_default_journal_keeps_1000_large_requests_under_its_byte_budget() -> None:
+    journal = RequestJournal(capacity=1000)
+    for _ in range(1000):
+        _record(journal, "b" * 64 * 1024)
+    assert len(journal) == DEFAULT_MAX_BYTES // (64 * 1024 + 2)
