@@ -20,7 +20,19 @@ from .core import MockConfig
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["LiveServer", "check_exposure", "is_loopback_host"]
+__all__ = [
+    "IDLE_TIMEOUT_SECONDS",
+    "MAX_CONNECTIONS",
+    "LiveServer",
+    "check_exposure",
+    "is_loopback_host",
+]
+
+#: Open connections the server accepts at once (each costs one socket, not a thread).
+MAX_CONNECTIONS = 4096
+#: A connection that sends and receives nothing for this long (idle keep-alive, or a request
+#: that stopped half-way) is closed.
+IDLE_TIMEOUT_SECONDS = 15
 
 
 def is_loopback_host(host: str) -> bool:
@@ -101,6 +113,13 @@ class LiveServer:
                 threads=threads,
                 ident=None,
                 clear_untrusted_proxy_headers=True,
+                # waitress's defaults (100 connections, idle ones closed after 120 s) let 150
+                # idle or slow clients lock everyone out: connections only cost a socket here
+                # (requests are parsed before a worker thread is used), so allow many, and close
+                # idle or incomplete ones soon.
+                connection_limit=MAX_CONNECTIONS,
+                channel_timeout=IDLE_TIMEOUT_SECONDS,
+                cleanup_interval=max(1, IDLE_TIMEOUT_SECONDS // 3),
             )
         except BaseException:
             listener.close()

@@ -175,3 +175,28 @@ def test_stop_does_not_wait_for_an_injected_delay(no_thread_left: None) -> None:
 def _get_quietly(url: str) -> None:
     with contextlib.suppress(httpx.HTTPError):  # the connection is closed by stop(): expected
         httpx.get(url, timeout=60)
+
+
+@pytest.mark.live
+def test_idle_and_slow_clients_cannot_lock_everyone_out() -> None:
+    # waitress's default would accept 100 connections and then nobody: health and creates hang.
+    with LiveServer(config=MockConfig(clock="manual")) as server:
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+        held: list[socket.socket] = []
+        try:
+            for number in range(210):
+                sock = socket.create_connection((host, int(port)), timeout=10)
+                held.append(sock)
+                if number % 3 == 0:  # a slow client: the start of a request, then nothing
+                    sock.sendall(b"GET /_mock/health HTTP/1.1\r\nHo")
+            with httpx.Client(base_url=server.url, timeout=10) as http:
+                assert http.get("/_mock/health").status_code == 200
+                created = http.post(
+                    "/v1/ai/music-generation",
+                    json={"prompt": "calm piano", "music_length_seconds": 10},
+                    headers={"x-freepik-api-key": "any-key"},
+                )
+                assert created.status_code == 200
+        finally:
+            for sock in held:
+                sock.close()
