@@ -9,6 +9,7 @@ resolver that hangs costs a thread per host rather than one per attempt.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import threading
 import time
@@ -77,7 +78,9 @@ class Lookups:
             done, answers, error = lookup.done, lookup.answers, lookup.error
         if done:
             if error is not None:
-                raise error
+                # Each waiter raises its own copy: one exception object raised in several
+                # threads would collect all their tracebacks in one, and race on it.
+                raise copy.copy(error).with_traceback(None) from error.__cause__
             return answers
         if cancellation.cancelled:
             raise TargetUnresolved(f"cancelled while resolving {host}")
