@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import Any
 
 import click
 
+from .._cli_errors import JsonUsageErrors, OneLineError
 from ._cli_support import describe_error
 from ._retry import RetryEvent
 from .errors import (
@@ -70,34 +71,13 @@ Exit codes:
   9  the wait for the task timed out (it may still finish)"""
 
 
-class CliError(click.ClickException):
+class CliError(OneLineError):
     """A failure of a command: one line on stderr and the exit code of its ``kind``.
 
     ``fields`` go into the JSON object (with ``--json``) after ``error`` and ``kind``.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        kind: str,
-        as_json: bool = False,
-        fields: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(" ".join(message.split()))  # one line, whatever the API sent
-        self.kind = kind
-        self.as_json = as_json
-        self.fields = dict(fields or {})
-        # click exits with the instance's ``exit_code`` (a class variable in its stubs).
-        setattr(self, "exit_code", EXIT_CODES[kind])  # noqa: B010
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """``Error: message``, or ``{"error": message, "kind": kind, ...}`` with ``--json``."""
-        if not self.as_json:
-            click.echo(f"Error: {self.format_message()}", file=file, err=file is None)
-            return
-        line = json.dumps({"error": self.format_message(), "kind": self.kind, **self.fields})
-        click.echo(line, file=file, err=file is None)
+    exit_codes = EXIT_CODES
 
 
 def _kind(error: MusicAPIError) -> str:
@@ -172,33 +152,10 @@ def retry_notice(event: RetryEvent, *, as_json: bool) -> str:
     return f"retry {event.retry} of {event.max_retries} in {event.delay:.1f} s: {message}"
 
 
-_JSON_META = "freepik_music.json"
-
-
-class JsonAwareGroup(click.Group):
+class JsonAwareGroup(JsonUsageErrors, click.Group):
     """A group whose usage errors, and its commands', are one JSON line when ``--json`` is given.
 
     Without ``--json`` a usage error is click's, with its ``Usage:`` hint; either way it exits 2.
     """
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Note ``--json`` among the arguments first, so that a usage error can honour it."""
-        options = args[: args.index("--")] if "--" in args else args
-        ctx.meta[_JSON_META] = "--json" in options
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            raise _usage_error(ctx, exc) from None
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; a usage error while parsing or running it honours ``--json``."""
-        try:
-            return super().invoke(ctx)
-        except click.UsageError as exc:
-            raise _usage_error(ctx, exc) from None
-
-
-def _usage_error(ctx: click.Context, exc: click.UsageError) -> click.ClickException:
-    if not ctx.meta.get(_JSON_META):
-        return exc
-    return CliError(exc.format_message(), kind="usage", as_json=True)
+    usage_error = CliError

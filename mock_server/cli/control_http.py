@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ..._cli_errors import JsonUsageErrors, OneLineError
 from .options import HttpUrl, NonEmpty
 
 if TYPE_CHECKING:
@@ -51,23 +52,10 @@ _MAX_SHOWN = 200
 _NOT_JSON = object()
 
 
-class ControlError(click.ClickException):
+class ControlError(OneLineError):
     """A failure of a control command: one line on stderr, and the exit code of its ``kind``."""
 
-    def __init__(self, message: str, *, kind: str, as_json: bool = False) -> None:
-        super().__init__(" ".join(message.split()))
-        self.kind = kind
-        self.as_json = as_json
-        # click exits with the instance's ``exit_code`` (a class variable in its stubs).
-        setattr(self, "exit_code", EXIT_CODES[kind])  # noqa: B010
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """``Error: message``, or ``{"error": message, "kind": kind}`` with ``--json``."""
-        if not self.as_json:
-            super().show(file)
-            return
-        line = json.dumps({"error": self.format_message(), "kind": self.kind})
-        click.echo(line, file=file, err=file is None)
+    exit_codes = EXIT_CODES
 
 
 def _kind_of(status: int) -> str:
@@ -230,30 +218,10 @@ _json = click.option(
 )
 
 
-class ControlCommand(click.Command):
+class ControlCommand(JsonUsageErrors):
     """A command whose usage errors are JSON too when ``--json`` is among its arguments."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Parse as click does; note ``--json`` first, so that a usage error can honour it."""
-        options = args[: args.index("--")] if "--" in args else args
-        ctx.meta["freepik_mock.json"] = "--json" in options
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            raise _usage_error(ctx, exc) from None
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the callback; a usage error it raises (a rule that is not JSON) honours --json."""
-        try:
-            return super().invoke(ctx)
-        except click.UsageError as exc:
-            raise _usage_error(ctx, exc) from None
-
-
-def _usage_error(ctx: click.Context, exc: click.UsageError) -> click.ClickException:
-    if not ctx.meta.get("freepik_mock.json"):
-        return exc
-    return ControlError(exc.format_message(), kind="usage", as_json=True)
+    usage_error = ControlError
 
 
 class ControlGroup(click.Group):

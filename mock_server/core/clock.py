@@ -12,10 +12,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "RealClock", "make_clock"]
+__all__ = ["Clock", "ManualClock", "RealClock", "iso_utc", "make_clock"]
 
 _LATEST = datetime.max.replace(tzinfo=UTC)
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def iso_utc(moment: datetime, *, timespec: str = "auto") -> str:
+    """``moment`` (UTC) in ISO 8601 with a ``Z``, as every answer and log line shows times."""
+    return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def _wall_time(start: datetime, at: float) -> datetime:

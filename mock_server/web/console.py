@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
+from ..core.clock import iso_utc
 from .guards import FAULT_LABEL_KEY
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class ConsoleLog:
         if self.log_format == "json":
             line = json.dumps(
                 {
-                    "time": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "time": iso_utc(now, timespec="milliseconds"),
                     "method": method,
                     "path": path,
                     "query": query,

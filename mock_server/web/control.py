@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 
 from .. import __version__
 from ..core import ControlInputError, Task, TaskStatus
+from ..core.clock import iso_utc
 from ..core.masking import mask_secret
 from ..spec import load_control_spec_text, load_extended_spec_text
 from .responses import json_response, read_control_json
@@ -21,7 +22,7 @@ _YAML = "application/yaml; charset=utf-8"
 
 
 def _iso(state: MockState, at: float) -> str:
-    return state.engine.clock.wall_time(at).isoformat().replace("+00:00", "Z")
+    return iso_utc(state.engine.clock.wall_time(at))
 
 
 def _clock_view(state: MockState) -> dict[str, Any]:

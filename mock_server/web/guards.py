@@ -24,6 +24,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ..core.clock import iso_utc
 from ..core.errors import MockError
 from ..core.faults import FaultRule, is_control_path
 from ..core.journal import MAX_BODY_BYTES, answer_summary, journal_body
@@ -123,9 +124,9 @@ class FaultInjector:
         if is_control_path(incoming.path):
             return self.app(environ, start_response)
         started = time.perf_counter()
-        arrived = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        arrived = iso_utc(datetime.now(UTC), timespec="milliseconds")
         clock = self.state.engine.clock
-        mock_time = clock.wall_time(clock.now()).isoformat().replace("+00:00", "Z")
+        mock_time = iso_utc(clock.wall_time(clock.now()))
         head, length = _peek_body(environ)
         rule = self.state.faults.take(
             method=incoming.method, path=incoming.path, api_key=self._request_key(incoming)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, request
 
 from ..core import ControlInputError, MockError, TaskStatus
+from ..core.clock import iso_utc
 from ..webhooks import Attempt, MessageRecord, Outbox
 from .responses import json_response, read_control_json
 from .state import MockState, get_state
@@ -49,7 +50,7 @@ def _outbox(state: MockState) -> Outbox:
 def _iso(state: MockState, at: float | None) -> str | None:
     if at is None:
         return None
-    return state.engine.clock.wall_time(at).isoformat().replace("+00:00", "Z")
+    return iso_utc(state.engine.clock.wall_time(at))
 
 
 def _attempt_view(state: MockState, attempt: Attempt) -> dict[str, Any]:
