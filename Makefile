@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 ARGS   ?=
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint typecheck unit bench contract-thorough spec clean
+.PHONY: serve test test-thorough lint typecheck unit bench contract-thorough spec clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# The project's own property-based tests with thousands of cases each (tests/profiles.py).
+test-thorough: $(STAMP)
+	FREEPIK_MOCK_TEST_PROFILE=thorough $(BIN)/python -m pytest -n 2 --timeout=3600 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
