@@ -9,9 +9,11 @@ stopped by its PID at the end, on failure and on Ctrl-C.
 
 from __future__ import annotations
 
+import socket
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,39 +66,46 @@ class Settings:
         return cls(seconds=3, rounds=3, startup_runs=3, lifecycle_runs=200)
 
 
+def _start_redis(procs: Processes, redis: str) -> str:
+    """A throw-away redis-server on a free loopback port (no persistence); its URL base."""
+    port = free_port()
+    server = procs.start(
+        "redis",
+        [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    )
+    deadline = time.monotonic() + 10
+    while server.alive() and time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return f"redis://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("redis-server did not answer PING")
+
+
 def _variants(procs: Processes, folder: Path) -> list[ServerSpec]:
-    """``--store sqlite/redis`` and each with ``--workers 2``, when ``serve`` offers them."""
+    """``--store sqlite/redis`` and each with ``--workers 2``, when ``serve`` offers them.
+
+    Each column has a store of its own (file, or redis database), so none reads another's tasks.
+    """
     options = serve_options()
     if "--store" not in options or "--workers" not in options:
         print("(serve has no --store/--workers: their columns are skipped)")
         return []
-    stores = [("sqlite", f"sqlite:///{folder / 'bench.db'}")]
+    # (column, the store URL for the n-th column using that store)
+    stores: list[tuple[str, Callable[[int], str]]] = [
+        ("sqlite", lambda n: f"sqlite:///{folder / f'bench-{n}.db'}")
+    ]
     redis = find_redis_server()
     if redis is None:
         print("(no redis-server on the PATH: the redis columns are skipped)")
     else:
-        port = free_port()
-        server = procs.start(
-            "redis",
-            [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        )
-        import socket
-
-        def ping() -> bool:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-
-        deadline = time.monotonic() + 10
-        while server.alive() and time.monotonic() < deadline:
-            try:
-                if ping():
-                    break
-            except OSError:
-                time.sleep(0.05)
-        stores.append(("redis", f"redis://127.0.0.1:{port}/0"))
-    specs = [mock(f"mock {name}", "--store", url) for name, url in stores]
-    specs += [mock(f"mock {name} w2", "--store", url, "--workers", "2") for name, url in stores]
+        base = _start_redis(procs, redis)
+        stores.append(("redis", lambda n: f"{base}/{n}"))
+    specs = [mock(f"mock {name}", "--store", url(0)) for name, url in stores]
+    specs += [mock(f"mock {name} w2", "--store", url(1), "--workers", "2") for name, url in stores]
     return specs
 
 

@@ -133,12 +133,12 @@ class Process:
 class Processes:
     """``with Processes() as procs: procs.start(...)``: everything started is stopped on exit.
 
-    SIGTERM is turned into ``KeyboardInterrupt`` meanwhile, so it unwinds like Ctrl-C.
+    SIGTERM and SIGINT raise ``KeyboardInterrupt`` meanwhile, so both unwind like Ctrl-C.
     """
 
     def __init__(self) -> None:
         self._running: list[Process] = []
-        self._previous: object = None
+        self._previous: dict[int, object] = {}
 
     def start(
         self, name: str, argv: Sequence[str], *, env: dict[str, str] | None = None
@@ -158,7 +158,9 @@ class Processes:
         def interrupt(signum: int, frame: object) -> None:
             raise KeyboardInterrupt
 
-        self._previous = signal.signal(signal.SIGTERM, interrupt)
+        # SIGINT too: a shell starts background jobs with it ignored, and Ctrl-C must still work.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self._previous[signum] = signal.signal(signum, interrupt)
         return self
 
     def __exit__(
@@ -169,4 +171,5 @@ class Processes:
     ) -> None:
         while self._running:
             self.stop(self._running[-1])
-        signal.signal(signal.SIGTERM, self._previous)  # type: ignore[arg-type]
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)  # type: ignore[arg-type]
