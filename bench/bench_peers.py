@@ -218,11 +218,9 @@ def main(*, quick: bool = False) -> None:
     wrk, prism_executable = ensure_wrk(), ensure_prism()
     backend = serve_backend()
     with Processes() as procs, tempfile.TemporaryDirectory(prefix="bench-") as folder:
-        # Prism gets the extended document: the vendor's, byte for byte, plus the GET the
-        # vendor's own document lacks (without it Prism answers every GET 404).
         specs = [
             mock(),
-            prism(prism_executable, _SPEC / "extended-openapi.yaml"),
+            prism(prism_executable, _SPEC / "vendor-openapi.yaml"),
             bare_flask(backend),
         ]
         specs += _variants(procs, Path(folder))
@@ -230,11 +228,16 @@ def main(*, quick: bool = False) -> None:
         print(f"servers: {', '.join(names)}; {settings}", flush=True)
         startups, memory = _startup(procs, specs, settings.startup_runs)
         servers = [start_server(procs, spec) for spec in specs]
+        # The vendor's document has no GET (Prism would answer 404): Prism's GET column is a
+        # second Prism on the extended document, the vendor's byte for byte plus that GET.
+        prism_get = start_server(procs, prism(prism_executable, _SPEC / "extended-openapi.yaml",
+                                              name="prism (extended document)"))  # fmt: skip
+        servers[1].get_via = prism_get
         detected = running_backend(servers[0].process.pid)
         if detected != backend:
             print(f"!! serve runs {detected}, but the bare Flask app ran {backend}")
         loads = _load(wrk, servers, settings)
-        for server in servers:
+        for server in [*servers, prism_get]:
             procs.stop(server.process)
         rows = [
             Row("start-up to first 200 (create)", "ms",
@@ -247,6 +250,8 @@ def main(*, quick: bool = False) -> None:
     print()
     print(format_table(rows, names))
     print("ratio = figure / target: a >= target is met at 1 or more, a <= target at 1 or less.")
+    print("prism: the vendor's document for create, start-up and memory; its GET figures come")
+    print("from a second Prism on the extended document (the vendor's has no GET operation).")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ class RunningServer:
     url: str
     startup_seconds: float
     task_id: str = ""
+    #: Another server answering this one's GETs (Prism on a document that has the GET).
+    get_via: RunningServer | None = None
 
     @property
     def create_url(self) -> str:
@@ -75,6 +77,8 @@ class RunningServer:
     @property
     def get_url(self) -> str:
         """Where GET (one task by id) goes."""
+        if self.get_via is not None:
+            return self.get_via.get_url
         return f"{self.url}{_CREATE_PATH}/{self.task_id}"
 
 
@@ -123,10 +127,10 @@ def mock(name: str = "mock", *extra: str) -> ServerSpec:
     return ServerSpec(name, argv, {"PYTHONUNBUFFERED": "1"})
 
 
-def prism(executable: Path, spec_file: Path) -> ServerSpec:
+def prism(executable: Path, spec_file: Path, *, name: str = "prism") -> ServerSpec:
     """Prism's mock server on ``spec_file``; ``--errors`` answers request violations as errors."""
     argv = (str(executable), "mock", "--errors", "-h", "127.0.0.1", "-p", "{port}", str(spec_file))
-    return ServerSpec("prism", argv)
+    return ServerSpec(name, argv)
 
 
 def bare_flask(backend: str) -> ServerSpec:
