@@ -66,7 +66,10 @@ class Receiver:
         self.deliveries: list[Delivery] = []
         self._server = _Server(self)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hook"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: leaving the block (shutdown) waits for at most one poll interval.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def record(self, delivery: Delivery) -> None:
         """Keep one delivery and wake whoever waits."""

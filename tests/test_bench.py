@@ -1,13 +1,19 @@
-"""The benchmark's pure parts: reading wrk's output, writing its script, the table and ratios.
+"""The benchmark's fast parts: reading wrk's output, writing its script, the table and ratios,
+the quick mode's settings, and the webhook receiver that counts what arrived (on 127.0.0.1).
 
-Nothing here starts a server or measures time; ``make bench`` does that.
+Nothing here starts a peer or measures time; ``make bench`` does that.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 import pytest
 
+from bench.bench_peers import Settings
 from bench.load import parse_duration, parse_wrk, wrk_script
+from bench.receiver import Receiver
 from bench.table import Row, Target, format_table, format_value, resolve_target
 
 WRK_OUTPUT = """\
@@ -125,3 +131,27 @@ def test_notes_follow_the_table() -> None:
 )  # fmt: skip
 def test_values_are_shown_compactly(value: float | None, unit: str, shown: str) -> None:
     assert format_value(value, unit) == shown
+
+
+def test_quick_mode_runs_one_second_per_cell() -> None:
+    quick, full = Settings.for_mode(quick=True), Settings.for_mode(quick=False)
+    assert (quick.seconds, quick.rounds) == (1, 1)
+    assert full.seconds * full.rounds > quick.seconds
+    assert quick.dispatch_tasks == full.dispatch_tasks == 300
+
+
+def test_receiver_keeps_every_delivery_sent_at_once() -> None:
+    body = b'{"task_id":"t1","status":"COMPLETED","generated":[]}'
+
+    def send(index: int) -> int:
+        headers = {"webhook-id": f"msg_{index}", "Content-Type": "application/json"}
+        return http.post(receiver.url, content=body, headers=headers).status_code
+
+    with Receiver() as receiver, httpx.Client() as http, ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(send, range(40)))
+        assert receiver.wait_count(40, timeout=10)
+        assert receiver.wait_for(task_id="t1", status="COMPLETED", timeout=1)
+        assert not receiver.wait_for(task_id="t2", status="COMPLETED", timeout=0)
+        ids = {delivery.webhook_id for delivery in receiver.deliveries}
+    assert statuses == [204] * 40
+    assert ids == {f"msg_{index}" for index in range(40)}
