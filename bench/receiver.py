@@ -7,6 +7,7 @@ can count unique webhook-ids (nothing lost) and verify the signatures after the 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +57,11 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, receiver: Receiver) -> None:
         self.receiver = receiver
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet about a sender closing its keep-alive connection; loud about anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class Receiver:
