@@ -44,8 +44,15 @@ def main(argv: list[str] | None = None) -> None:
         from granian import Granian  # type: ignore[import-not-found, unused-ignore]
         from granian.constants import Interfaces  # type: ignore[import-not-found, unused-ignore]
 
+        # granian's own supervisor with one worker process: the bare app has no state to keep
+        # in one process, unlike the mock (which drives granian's worker in its own process).
         Granian(
-            "bench.bare_app:app", address="127.0.0.1", port=options.port, interface=Interfaces.WSGI
+            "bench.bare_app:create_bare_app",
+            factory=True,
+            address="127.0.0.1",
+            port=options.port,
+            interface=Interfaces.WSGI,
+            workers=1,
         ).serve()
     else:
         import waitress
@@ -55,13 +62,6 @@ def main(argv: list[str] | None = None) -> None:
             create_bare_app(), host="127.0.0.1", port=options.port, threads=options.threads,
             ident=None, connection_limit=4096, _quiet=True,
         )  # fmt: skip
-
-
-def __getattr__(name: str) -> Flask:
-    # ``bench.bare_app:app`` for granian's import string, built only when asked for.
-    if name == "app":
-        return create_bare_app()
-    raise AttributeError(name)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ __all__ = [
     "RunningServer",
     "ServerSpec",
     "bare_flask",
+    "imports_granian",
     "mock",
     "prism",
     "running_backend",
@@ -41,7 +42,8 @@ API_KEY = "bench-key"
 HEADERS = {"x-freepik-api-key": API_KEY, "Content-Type": "application/json"}
 CREATE_BODY = json.dumps({"prompt": "bench: a calm piano loop", "music_length_seconds": 10})
 _CREATE_PATH = "/v1/ai/music-generation"
-_GRANIAN_IMPORT = re.compile(r"^\s*(from granian\b|import granian\b)", re.MULTILINE)
+#: ``import granian``, ``from granian.http import ...``, ``from ..granian_server import ...``.
+_GRANIAN_IMPORT = re.compile(r"^\s*(?:from|import)\s+[\w.]*granian", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,14 @@ def serve_options() -> str:
     return done.stdout
 
 
+def imports_granian(source: str) -> bool:
+    """Whether Python ``source`` imports granian (or a module named for it) on some line."""
+    return _GRANIAN_IMPORT.search(source) is not None
+
+
 def serve_backend() -> str:
     """The WSGI server ``freepik-mock serve`` uses: ``granian`` if importable and the serve
-    command's modules import it, else ``waitress`` (what it has always used)."""
+    command's modules import it (or a module of theirs named for it), else ``waitress``."""
     if importlib.util.find_spec("granian") is None:
         return "waitress"
     for module in ("freepik_mock.server.live", "freepik_mock.server.cli.serve"):

@@ -14,6 +14,7 @@ import pytest
 from bench.bench_peers import Settings
 from bench.load import parse_duration, parse_wrk, wrk_script
 from bench.receiver import Receiver
+from bench.servers import imports_granian
 from bench.table import Row, Target, format_table, format_value, resolve_target
 
 WRK_OUTPUT = """\
@@ -155,3 +156,13 @@ def test_receiver_keeps_every_delivery_sent_at_once() -> None:
         ids = {delivery.webhook_id for delivery in receiver.deliveries}
     assert statuses == [204] * 40
     assert ids == {f"msg_{index}" for index in range(40)}
+
+
+@pytest.mark.parametrize(
+    ("source", "imports"),
+    [("from ..granian_server import GranianServer\n", True), ("    import granian\n", True),
+     ("from granian.http import HTTP1Settings\n", True), ("# granian would be faster\n", False),
+     ("from waitress.server import create_server\n", False)],
+)  # fmt: skip
+def test_the_bare_app_follows_the_server_serve_imports(source: str, imports: bool) -> None:
+    assert imports_granian(f'"""The serve command."""\n\n{source}') is imports
