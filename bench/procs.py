@@ -19,7 +19,16 @@ from types import TracebackType
 
 import httpx
 
-__all__ = ["Process", "Processes", "free_port", "tree_pids", "tree_rss_bytes", "wait_for_200"]
+__all__ = [
+    "Process",
+    "Processes",
+    "free_port",
+    "tree_cpu_seconds",
+    "tree_pids",
+    "tree_rss_bytes",
+    "wait_for_200",
+    "wait_quiet",
+]
 
 _PROC = Path("/proc")
 
@@ -68,6 +77,33 @@ def tree_rss_bytes(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1]) * 1024
     return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by ``pid`` and its running descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for member in tree_pids(pid):
+        try:
+            fields = (_PROC / str(member) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
+
+
+def wait_quiet(pid: int, *, window: float = 0.25, busy: float = 0.05, cap: float = 15.0) -> None:
+    """Wait (at most ``cap`` s) until ``pid``'s tree uses under ``busy`` of a core over ``window``.
+
+    After a load the mock keeps working for a while (it renders each task's track while the task
+    is IN_PROGRESS): waiting keeps that work out of the next server's measurement.
+    """
+    deadline = time.monotonic() + cap
+    while time.monotonic() < deadline:
+        before = tree_cpu_seconds(pid)
+        time.sleep(window)
+        if tree_cpu_seconds(pid) - before < busy * window:
+            return
 
 
 def wait_for_200(
