@@ -108,11 +108,7 @@ def serve_backend() -> str:
         return "waitress"
     for module in ("freepik_mock.server.live", "freepik_mock.server.cli.serve"):
         found = importlib.util.find_spec(module)
-        if (
-            found is not None
-            and found.origin
-            and _GRANIAN_IMPORT.search(Path(found.origin).read_text())
-        ):
+        if found is not None and found.origin and imports_granian(Path(found.origin).read_text()):
             return "granian"
     return "waitress"
 
