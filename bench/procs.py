@@ -55,6 +55,14 @@ def _children() -> dict[int, list[int]]:
     return children
 
 
+def _start_time(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks after boot), or None if it is gone."""
+    try:
+        return int((_PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def tree_pids(pid: int) -> list[int]:
     """``pid`` and all its descendants (Linux ``/proc``)."""
     children, found, todo = _children(), [], [pid]
@@ -153,7 +161,8 @@ class Process:
 
     def stop(self, *, timeout: float = 10.0) -> None:
         """SIGTERM the process by its PID (SIGKILL after ``timeout``), then leftover children."""
-        family = tree_pids(self.pid) if self.alive() else []
+        # Each child with its start time: a PID reused after the child ended is not ours.
+        family = [(m, _start_time(m)) for m in tree_pids(self.pid)[1:]] if self.alive() else []
         if self.alive():
             self.popen.terminate()
             try:
@@ -161,9 +170,10 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(timeout)
-        for member in family[1:]:  # children the process did not take down with it
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(member, signal.SIGKILL)
+        for member, started in family:  # children the process did not take down with it
+            if started is not None and _start_time(member) == started:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(member, signal.SIGKILL)
 
 
 class Processes:
