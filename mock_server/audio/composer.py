@@ -53,7 +53,8 @@ class Alphabet:
     melody slot 0 is a rest and slot ``i + 1`` is ``ladder[i]``.
     """
 
-    segments: tuple[Segment, ...]
+    segments: tuple[Segment | None, ...]
+    """By index; None where no score can use the index (a 2-beat note off the chord)."""
     ladder: tuple[int, ...]
     """The melody's notes (MIDI), low to high."""
     tonic_index: int
@@ -85,13 +86,19 @@ def alphabet_of(style: Style) -> Alphabet:
             return tuple(range(len(ladder)))
         return tuple(min((abs(c - i), c) for c in candidates)[1] for i in range(len(ladder)))
 
-    segments: list[Segment] = []
+    segments: list[Segment | None] = []
     for degree in chords:
         classes = chord_classes(degree)
         pad = tuple(sorted(52 + (pc - 52) % 12 for pc in classes))  # between E3 and D#4
         bass = 36 + classes[0]  # the root between C2 and B2
+        # A note held two beats is always on a chord tone: the other 2-beat segments never
+        # occur, and leaving them out saves a quarter of the material.
+        held = {ladder[i] for i in nearest(classes)}
         for melody in (None, *ladder):
             for drums in _DRUMS_OF_KIND:
+                if len(drums) == 2 and melody is not None and melody not in held:
+                    segments.append(None)
+                    continue
                 segments.append(
                     Segment(
                         beats=len(drums),
@@ -150,7 +157,7 @@ def compose(alphabet: Alphabet, *, rng: random.Random, beats: int) -> list[int]:
                 if not 0 <= moved <= top:
                     moved = position - step
                 position = max(0, min(top, moved))
-                if beat % BEATS_PER_BAR == 0:
+                if beat % BEATS_PER_BAR == 0 or length == 2:  # bar lines and long notes
                     position = nearest[chord][position]
                 melody = position + 1
             kind = 2 if length == 2 else beat & 1

@@ -50,10 +50,13 @@ class StyleMaterial:
         )
         encoded: dict[Segment, bytes] = {}
         for segment in self.alphabet.segments:
-            if segment not in encoded:  # without drums, two kinds are one segment
-                pcm = synth.render(segment)
+            if segment is not None and segment not in encoded:  # without drums, kinds 0 and 1
+                pcm = synth.render(segment)  # are one segment
                 encoded[segment] = encoder.encode(pcm, frames=segment.beats * frames_per_beat)
-        self.table: tuple[bytes, ...] = tuple(encoded[s] for s in self.alphabet.segments)
+        # An index no score uses maps to no bytes: a composer bug shows as a short track.
+        self.table: tuple[bytes, ...] = tuple(
+            b"" if s is None else encoded[s] for s in self.alphabet.segments
+        )
         self.silence = encoder.encode(array("h", bytes(2 * beat_samples)), frames=frames_per_beat)
         self.nbytes = sum(map(len, encoded.values())) + len(self.silence)
         """Bytes of encoded audio held."""

@@ -200,8 +200,10 @@ def _clipped(values: list[int]) -> array[int]:
     Scaling the whole segment keeps the waveform clean (clipping would add harsh harmonics), and
     it runs on ``map`` over C functions, several times faster than clipping sample by sample.
     """
-    peak = max(max(values, default=0), -min(values, default=0))
-    if peak <= _FULL_SCALE:
+    try:
         return array("h", values)
+    except OverflowError:
+        pass
+    peak = max(max(values), -min(values))
     gain = _FULL_SCALE / peak
     return array("h", map(int, map(operator.mul, values, repeat(gain, len(values)))))

@@ -177,3 +177,14 @@ def test_head_and_ranges_of_a_track_never_downloaded_in_full(
     full = client.get(f"/results/{task_id}.mp3", headers={"If-None-Match": '"other"'})
     assert full.data[-144:] == tail.data
     assert full.headers["ETag"] == head.headers["ETag"]
+
+
+@pytest.mark.parametrize("prompt", [*PROMPTS, "zen pentatonic flute", "dark minor strings"])
+def test_many_tasks_of_a_style_all_come_out_whole(renderer: TrackRenderer, prompt: str) -> None:
+    # Each task composes another score; every one must use only segments the material holds
+    # (one that did not would come out short, and the renderer refuses to serve it).
+    lengths = {
+        len(renderer.render(task_id=f"many-{n}", prompt=prompt, length_seconds=240))
+        for n in range(60)
+    }
+    assert lengths == {round(240 * 24000 / 576) * 144}
