@@ -32,7 +32,7 @@ PROMPTS = (
     "a song about the sea",
 )
 TASKS = 15
-FILL_STYLES = 24
+FILL_STYLES = 16
 KEY = "bench-key"
 
 
@@ -87,10 +87,27 @@ def request_ms(prompt: str) -> float:
         close_app(app)
 
 
+def fill(renderer: TrackRenderer, styles: int) -> str:
+    """Make ``styles`` styles' materials; say what they cost and what is kept."""
+    before = rss_mb()
+    made = [
+        cpu_ms(lambda n=n: renderer.render(task_id="t", prompt=f"style {n}", length_seconds=1))
+        for n in range(styles)
+    ]
+    held, held_bytes = renderer.materials_held
+    return (
+        f"{styles} styles ('style N'): material made in median {statistics.median(made):.0f} ms,"
+        f" max {max(made):.0f} ms CPU; {held} kept, {held_bytes / 1e6:.1f} MB of MP3 (budget"
+        f" {renderer.material_bytes / 1e6:.0f} MB); RSS +{rss_mb() - before:.0f} MB"
+    )
+
+
 def main() -> None:
-    """Print the material cost per style, first-download CPU per length, and memory."""
+    """Print memory per style, the material cost per style and first-download CPU per length."""
+    print(f"RSS at start {rss_mb():.0f} MB")
+    print(fill(TrackRenderer(cache_size=0), FILL_STYLES))
+    print(fill(TrackRenderer(cache_size=0, material_bytes=3_000_000), FILL_STYLES))
     renderer = TrackRenderer(cache_size=0)
-    base_rss = rss_mb()
     print(f"first download of a new task's track, CPU ms (median of {TASKS}); target {TARGET_MS}")
     lengths = "".join(f"{f'{n} s':>8}" for n in LENGTHS)
     print(f"{'prompt':30} {'material':>9} {'KB':>6}{lengths} {'worst/target':>13}")
@@ -112,20 +129,3 @@ def main() -> None:
     )
     for prompt in ("upbeat funk", "240 bpm chiptune"):
         print(f"whole first GET of a 240 s result, {prompt!r}: {request_ms(prompt):.2f} ms CPU")
-
-    # Memory: more styles than fit the budget, so the bound shows.
-    filler = TrackRenderer(cache_size=0)
-    start = rss_mb()
-    made = []
-    for n in range(FILL_STYLES):
-        made.append(
-            cpu_ms(lambda n=n: filler.render(task_id="t", prompt=f"style {n}", length_seconds=1))
-        )
-    held, held_bytes = filler.materials_held
-    print(
-        f"{FILL_STYLES} styles (prompts 'style N'): material made in median"
-        f" {statistics.median(made):.0f} ms,"
-        f" max {max(made):.0f} ms CPU; {held} kept, {held_bytes / 1e6:.1f} MB of MP3"
-        f" (budget {filler.material_bytes / 1e6:.0f} MB); RSS {base_rss:.0f} MB at start,"
-        f" +{start - base_rss:.0f} MB after the table above, +{rss_mb() - start:.0f} MB for these"
-    )

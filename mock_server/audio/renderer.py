@@ -17,7 +17,7 @@ __all__ = ["BITRATE_KBPS", "SAMPLE_RATE", "TrackRenderer"]
 
 SAMPLE_RATE = 24000
 BITRATE_KBPS = 48
-_DEFAULT_MATERIAL_BYTES = 48_000_000
+_DEFAULT_MATERIAL_BYTES = 32_000_000
 
 #: A track is fixed by its task id, prompt and length.
 TrackKey = tuple[str, str, int]
