@@ -26,11 +26,10 @@ _TAIL_SAMPLES = ENCODER_DELAY_SAMPLES + 300
 def material_key(style: Style, *, frames_per_beat: int) -> Hashable:
     """What the material of ``style`` depends on: styles with one key share their material.
 
-    The tempo counts only as whole frames per beat, and the progression only as its set of
-    chords (their order is the composer's business, not the material's).
+    The tempo counts only as whole frames per beat. The progression counts in full, order
+    included: the material's alphabet carries the chord of each bar, which the composer reads.
     """
-    chords = tuple(sorted(set(style.progression)))
-    return frames_per_beat, dataclasses.replace(style, bpm=0, progression=chords)
+    return frames_per_beat, dataclasses.replace(style, bpm=0)
 
 
 class StyleMaterial:
@@ -50,8 +49,9 @@ class StyleMaterial:
         )
         encoded: dict[Segment, bytes] = {}
         for segment in self.alphabet.segments:
-            if segment is not None and segment not in encoded:  # without drums, kinds 0 and 1
-                pcm = synth.render(segment)  # are one segment
+            # Without drums, the two 1-beat kinds are one segment, encoded once.
+            if segment is not None and segment not in encoded:
+                pcm = synth.render(segment)
                 encoded[segment] = encoder.encode(pcm, frames=segment.beats * frames_per_beat)
         # An index no score uses maps to no bytes: a composer bug shows as a short track.
         self.table: tuple[bytes, ...] = tuple(

@@ -7,6 +7,7 @@ and they are the same for the same task whatever was rendered before.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from freepik_mock.server.audio import TrackRenderer
 from freepik_mock.server.audio import renderer as renderer_module
 from freepik_mock.server.audio.frames import parse_header, split_frames
 from freepik_mock.server.audio.material import StyleMaterial
+from freepik_mock.server.audio.style import style_for_prompt
 from freepik_mock.server.web import get_state
 from tests.conftest import API_KEY
 
@@ -188,3 +190,23 @@ def test_many_tasks_of_a_style_all_come_out_whole(renderer: TrackRenderer, promp
         for n in range(60)
     }
     assert lengths == {round(240 * 24000 / 576) * 144}
+
+
+def test_styles_alike_but_for_the_order_of_their_chords_keep_their_own_order() -> None:
+    # Find two prompts whose styles differ only in the order of one set of chords.
+    by_rest: dict[object, tuple[str, tuple[int, ...]]] = {}
+    pair: tuple[str, str] | None = None
+    for n in range(400):
+        prompt = f"120 bpm piano in C major with drums, take {n}"
+        style = style_for_prompt(prompt)
+        rest = dataclasses.replace(style, progression=tuple(sorted(set(style.progression))))
+        seen = by_rest.setdefault(rest, (prompt, style.progression))
+        if seen[1] != style.progression:
+            pair = (seen[0], prompt)
+            break
+    assert pair is not None
+    first, second = pair
+    fresh = TrackRenderer().render(task_id="t", prompt=second, length_seconds=30)
+    renderer = TrackRenderer()
+    renderer.render(task_id="t", prompt=first, length_seconds=30)
+    assert renderer.render(task_id="t", prompt=second, length_seconds=30) == fresh
