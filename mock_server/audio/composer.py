@@ -74,7 +74,8 @@ def alphabet_of(style: Style) -> Alphabet:
     degrees = _PENTATONIC_DEGREES[scale[2] == 4] if style.pentatonic else range(7)
     tonic = 60 + style.key + 12 * style.timbre.octave
     melody_classes = {(style.key + scale[d]) % 12 for d in degrees}
-    ladder = tuple(p for p in range(tonic - 5, tonic + 18) if p % 12 in melody_classes)
+    # From a fourth below the tonic to an octave above: a singable range, and a small alphabet.
+    ladder = tuple(p for p in range(tonic - 5, tonic + 13) if p % 12 in melody_classes)
     chords = sorted({0, *style.progression})
 
     def chord_classes(degree: int) -> tuple[int, ...]:
