@@ -15,7 +15,7 @@ from .control import control
 from .host_check import HostCheck
 from .reason_phrases import StandardReasonPhrases
 from .responses import install_error_handlers
-from .results import ResultPreparer, results
+from .results import results
 from .state import EXTENSION_KEY, MockState, get_state
 from .vendor import vendor
 
@@ -40,9 +40,6 @@ def create_app(config: MockConfig | None = None) -> Flask:
     )
     try:
         state.engine.on_reset(state.renderer.clear)
-        if config.clock == "real":
-            # On the manual clock a task can complete and be downloaded at once: no lead time.
-            state.engine.add_listener(ResultPreparer(renderer=renderer))
         app.extensions[EXTENSION_KEY] = state
         install_error_handlers(app)
         app.register_blueprint(vendor)
