@@ -11,20 +11,36 @@ bearer header when it navigates); the page asks for the token and sends it on ev
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from typing import Any
 
 from flask import Blueprint, Response, redirect
 
 from ..core.errors import MockError
+from ..core.faults import is_control_path
 
-__all__ = ["OPEN_PATHS", "OPEN_PREFIX", "UI_PATH", "AssetNotFound", "dashboard", "ui_files"]
+__all__ = [
+    "OPEN_PATHS",
+    "OPEN_PREFIX",
+    "POLL_ENVIRON_KEY",
+    "UI_PATH",
+    "AssetNotFound",
+    "dashboard",
+    "is_background_read",
+    "ui_files",
+]
 
 #: Where the page lives.
 UI_PATH = "/_mock/ui/"
 #: Paths served without the admin token (the guard reads them): the redirect and the files.
 OPEN_PATHS = frozenset({"/_mock", "/_mock/ui"})
 OPEN_PREFIX = UI_PATH
+#: The page marks its background reads with ``X-Freepik-Mock-Dashboard: poll`` (this is that
+#: header in the WSGI environ): ``serve``'s console log leaves them out, since polling would
+#: print a few lines every second. The page's actions (advance, reset, replay...) are logged.
+POLL_ENVIRON_KEY = "HTTP_X_FREEPIK_MOCK_DASHBOARD"
 
 #: What the page is made of, by suffix; anything else in the folder is not served.
 _CONTENT_TYPES = {
@@ -55,6 +71,15 @@ class AssetNotFound(MockError):
     """A file the dashboard does not have."""
 
     status = 404
+
+
+def is_background_read(environ: Mapping[str, Any]) -> bool:
+    """Whether a request is the page polling: a marked GET of the control API."""
+    return (
+        environ.get(POLL_ENVIRON_KEY) == "poll"
+        and environ.get("REQUEST_METHOD") == "GET"
+        and is_control_path(environ.get("PATH_INFO", ""))
+    )
 
 
 def _ui_folder() -> Traversable:

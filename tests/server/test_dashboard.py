@@ -105,6 +105,28 @@ def test_with_an_admin_token_the_files_are_open_but_the_data_is_not(
     assert client.get("/_mock/uix").status_code == 401
 
 
+def test_the_pages_polling_stays_out_of_the_console_log_but_its_actions_do_not(
+    make_app: Callable[..., Flask], capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = make_app(api_keys=(API_KEY,), request_log="text").test_client()
+    capsys.readouterr()
+    polling = {"X-Freepik-Mock-Dashboard": "poll"}
+    assert client.get("/_mock/tasks", headers=polling).status_code == 200
+    assert client.get("/_mock/clock", headers=polling).status_code == 200
+    assert capsys.readouterr().out == ""
+    assert (
+        client.post("/_mock/clock/advance", json={"seconds": 5}, headers=polling).status_code == 200
+    )
+    client.get("/v1/ai/music-generation", headers={**polling, "x-freepik-api-key": API_KEY})
+    client.get("/_mock/tasks")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[1] for line in lines] == [
+        "POST /_mock/clock/advance",
+        "GET /v1/ai/music-generation",
+        "GET /_mock/tasks",
+    ]
+
+
 def test_the_page_never_writes_text_as_html() -> None:
     """Prompts, URLs, headers and bodies come from clients: the page only ever adds text."""
     for path in UI_FOLDER.glob("*.js"):

@@ -1,6 +1,9 @@
 // The control API, as the page calls it: JSON in and out, the admin token as a bearer header.
 
 const TOKEN_KEY = "freepik-mock.admin-token";
+// Marks the page's background reads, which `serve`'s console log leaves out (it would
+// otherwise print a few lines every second while the page is open). Actions are logged.
+const POLL_HEADER = "X-Freepik-Mock-Dashboard";
 
 /** An answer that is not a success: its HTTP status and the control API's message. */
 export class ApiError extends Error {
@@ -40,10 +43,14 @@ export function withQuery(path, params) {
 /**
  * Call the control API; resolves to the parsed JSON (null for 204), rejects with ApiError
  * carrying the API's own message (``{"message"}``), or with a TypeError when the mock is down.
- * With ``{raw: true}`` the body is a string of JSON text, sent unchanged.
+ * With ``{raw: true}`` the body is a string of JSON text, sent unchanged; ``{background: true}``
+ * marks a read made by polling.
  */
-export async function call(method, path, body, { raw = false } = {}) {
+export async function call(method, path, body, { raw = false, background = false } = {}) {
   const headers = { Accept: "application/json" };
+  if (background) {
+    headers[POLL_HEADER] = "poll";
+  }
   const token = adminToken();
   if (token) {
     headers.Authorization = `Bearer ${token}`;
@@ -73,4 +80,9 @@ export async function call(method, path, body, { raw = false } = {}) {
     throw new ApiError(response.status, message);
   }
   return data;
+}
+
+/** A read made by polling (see POLL_HEADER). */
+export function read(path) {
+  return call("GET", path, undefined, { background: true });
 }

@@ -4,7 +4,7 @@
 // last one ended), every POLL_MS, only while the tab is visible, and only the calls the open
 // section needs. A section is redrawn only when its data changed.
 
-import { ApiError, adminToken, call, setAdminToken } from "./api.js";
+import { ApiError, adminToken, call, read, setAdminToken } from "./api.js";
 import { duration, fill, instant } from "./dom.js";
 import { sections } from "./sections.js";
 
@@ -13,6 +13,7 @@ const POLL_MS = 1500;
 const page = {
   main: document.getElementById("main"),
   live: document.getElementById("live"),
+  updated: document.getElementById("updated"),
   notice: document.getElementById("notice"),
   tokenForm: document.getElementById("token-form"),
   tokenInput: document.getElementById("token-input"),
@@ -37,9 +38,16 @@ function route() {
   return { name: section, id, key: `${section}/${id ?? ""}` };
 }
 
+// Live regions are written only when what they say changes: a screen reader announces each write.
+function say(element, text) {
+  if (element.textContent !== text) {
+    element.textContent = text;
+  }
+}
+
 function showNotice(message) {
   page.notice.hidden = !message;
-  page.notice.textContent = message || "";
+  say(page.notice, message || "");
 }
 
 function lock(message) {
@@ -48,13 +56,14 @@ function lock(message) {
     `${message}. This mock runs with an admin token: the dashboard needs it to read and ` +
     "change the mock. It is kept in this tab only (session storage).";
   page.tokenForm.hidden = false;
-  page.live.textContent = "Waiting for the admin token";
+  say(page.live, "Waiting for the admin token");
   page.tokenInput.focus();
 }
 
 /** What a section's actions use: the API, and a way to poll again at once. */
 const context = {
   call,
+  read,
   refresh: () => poll(),
 };
 
@@ -99,7 +108,7 @@ async function poll() {
   clearTimeout(timer);
   try {
     const shown = mount();
-    const [clock, data] = await Promise.all([call("GET", "/_mock/clock"), shown.view.load()]);
+    const [clock, data] = await Promise.all([read("/_mock/clock"), shown.view.load()]);
     showClock(clock);
     if (shown !== current) {
       return; // the section changed while its data was on the way
@@ -114,7 +123,8 @@ async function poll() {
       }
     }
     showNotice("");
-    page.live.textContent = `Live · updated ${new Date().toLocaleTimeString()}`;
+    say(page.live, "Live");
+    page.updated.textContent = `· updated ${new Date().toLocaleTimeString()}`;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       lock(error.message);
@@ -122,7 +132,7 @@ async function poll() {
       showNotice(error.message);
     } else {
       showNotice(`Cannot reach the mock (${error.message}); trying again.`);
-      page.live.textContent = "Offline";
+      say(page.live, "Offline");
     }
   } finally {
     polling = false;
@@ -147,7 +157,7 @@ document.addEventListener("visibilitychange", () => {
     poll();
   } else {
     clearTimeout(timer);
-    page.live.textContent = "Paused while the tab is hidden";
+    say(page.live, "Paused while the tab is hidden");
   }
 });
 

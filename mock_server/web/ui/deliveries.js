@@ -174,7 +174,7 @@ export const deliveriesSection = {
     );
     return {
       title: "Deliveries",
-      load: () => context.call("GET", "/_mock/webhooks").then((answer) => answer.data),
+      load: () => context.read("/_mock/webhooks").then((answer) => answer.data),
       update(data) {
         last = data;
         draw();

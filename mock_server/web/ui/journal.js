@@ -108,7 +108,7 @@ export const journalSection = {
     return {
       title: "Journal",
       async load() {
-        const answer = await context.call("GET", withQuery("/_mock/requests", filters));
+        const answer = await context.read(withQuery("/_mock/requests", filters));
         return answer.data;
       },
       update(data) {

@@ -110,7 +110,7 @@ export const rulesSection = {
       title: "Rules",
       async load() {
         const answers = await Promise.all(
-          KINDS.map((kind) => context.call("GET", `/_mock/${kind.name}`)),
+          KINDS.map((kind) => context.read(`/_mock/${kind.name}`)),
         );
         return answers.map((answer) => answer.data);
       },

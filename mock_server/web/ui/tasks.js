@@ -103,7 +103,7 @@ export const tasksSection = {
     );
     return {
       title: "Tasks",
-      load: () => context.call("GET", "/_mock/tasks").then((answer) => answer.data),
+      load: () => context.read("/_mock/tasks").then((answer) => answer.data),
       update(data, now) {
         tasks = data;
         clock = now;
@@ -212,10 +212,10 @@ export const taskSection = {
       async load() {
         const id = encodeURIComponent(taskId);
         const [task, sent, vendor, downloads] = await Promise.all([
-          context.call("GET", `/_mock/tasks/${id}`),
-          context.call("GET", withQuery("/_mock/webhooks", { task_id: taskId })),
-          context.call("GET", withQuery("/_mock/requests", { path: `${VENDOR_PATH}*` })),
-          context.call("GET", withQuery("/_mock/requests", { path: `/results/${taskId}.mp3` })),
+          context.read(`/_mock/tasks/${id}`),
+          context.read(withQuery("/_mock/webhooks", { task_id: taskId })),
+          context.read(withQuery("/_mock/requests", { path: `${VENDOR_PATH}*` })),
+          context.read(withQuery("/_mock/requests", { path: `/results/${taskId}.mp3` })),
         ]);
         const related = [...vendor.data, ...downloads.data]
           .filter((entry) => concerns(entry, taskId))
