@@ -223,8 +223,13 @@ def test_a_completed_tasks_track_plays_in_the_page_for_the_tasks_length(
     timeline = [item.text for item in dashboard.find_all(".timeline li")]
     assert [line.split(" ", 1)[0] for line in timeline] == ["CREATED", "IN_PROGRESS", "COMPLETED"]
     assert not dashboard.find_all(".actions button"), "a finished task offers complete/fail"
-    # The download and its journal entry are on the task's page.
+    # The requests about this task are on its page: its creation and the track's download.
     dashboard.wait(lambda: f"/results/{task_id}.mp3" in dashboard.text(".entries"))
+    methods = dashboard.driver.execute_script(
+        "return [...document.querySelectorAll('.entries .method')].map((m) => m.textContent);"
+    )
+    assert methods[-1] == "POST", "the request that created the task is not shown"
+    assert "GET" in methods
     assert dashboard.console_errors() == []
 
 

@@ -141,6 +141,7 @@ export const taskSection = {
     const opened = new Set();
     let audio = null;
     let shownStatus = null;
+    let creation; // undefined: not looked for yet; null: not in the journal
 
     const finish = (how) => async () => {
       actionMessage.textContent = "";
@@ -211,13 +212,23 @@ export const taskSection = {
       title: `Task ${taskId}`,
       async load() {
         const id = encodeURIComponent(taskId);
-        const [task, sent, vendor, downloads] = await Promise.all([
+        // The request that created the task is looked for once (it is journaled before the
+        // task exists, and never changes); polls then read only this task's own paths.
+        const creating =
+          creation === undefined
+            ? context.read(withQuery("/_mock/requests", { method: "POST", path: VENDOR_PATH }))
+            : null;
+        const [task, sent, polled, downloads, created] = await Promise.all([
           context.read(`/_mock/tasks/${id}`),
           context.read(withQuery("/_mock/webhooks", { task_id: taskId })),
-          context.read(withQuery("/_mock/requests", { path: `${VENDOR_PATH}*` })),
+          context.read(withQuery("/_mock/requests", { path: `${VENDOR_PATH}/${taskId}` })),
           context.read(withQuery("/_mock/requests", { path: `/results/${taskId}.mp3` })),
+          creating,
         ]);
-        const related = [...vendor.data, ...downloads.data]
+        if (created) {
+          creation = created.data.find((entry) => concerns(entry, taskId)) ?? null;
+        }
+        const related = [...polled.data, ...downloads.data, ...(creation ? [creation] : [])]
           .filter((entry) => concerns(entry, taskId))
           .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
         return { task, messages: sent.data, requests: related };
