@@ -270,6 +270,39 @@ def test_deliveries_show_every_attempt_and_a_replay_adds_one(dashboard: Dashboar
     assert dashboard.console_errors() == []
 
 
+def test_an_ad_hoc_message_is_sent_from_the_form(dashboard: Dashboard) -> None:
+    refused = dashboard.api.post("/_mock/webhooks/send", json={"url": ""})
+    assert refused.status_code == 400
+    dashboard.expected_failures.append(r"/_mock/webhooks/send - .* status of 400")
+    with WebhookReceiver() as receiver:
+        dashboard.open("#/deliveries")
+        dashboard.wait(lambda: "No webhook message yet." in dashboard.text(".messages"))
+        dashboard.click("#send-form button")
+        dashboard.wait(lambda: dashboard.text("#send-message"))
+        assert dashboard.text("#send-message") == refused.json()["message"]
+
+        dashboard.find("#send-url").send_keys(receiver.url)
+        dashboard.find("#send-status").send_keys("FAILED")
+        dashboard.click("#send-form button")
+        dashboard.wait(lambda: dashboard.find_all("article.message"))
+        (sent,) = receiver.wait_for(1)
+        assert sent.status == "FAILED"
+        (message,) = dashboard.api.get("/_mock/webhooks").json()["data"]
+        assert dashboard.text("#send-message") == f"Sent {message['webhook_id']}: delivered."
+        assert "(ad-hoc)" in dashboard.text("article.message")
+    assert dashboard.console_errors() == []
+
+
+def test_a_task_that_is_not_there_is_said_so(dashboard: Dashboard) -> None:
+    dashboard.expected_failures.append(r"/_mock/tasks/no-such-task - .* status of 404")
+    dashboard.open("#/tasks/no-such-task")
+    dashboard.wait(lambda: dashboard.text("#notice"))
+    assert dashboard.text("#notice") == (
+        "There is no task no-such-task (a reset forgets every task)."
+    )
+    assert dashboard.console_errors() == []
+
+
 def test_advance_and_reset_move_the_clock(dashboard: Dashboard) -> None:
     dashboard.create("something to forget")
     dashboard.open()

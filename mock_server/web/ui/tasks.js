@@ -1,6 +1,6 @@
 // Tasks: every task of every key, newest first, with filters; and one task's own page.
 
-import { withQuery } from "./api.js";
+import { ApiError, withQuery } from "./api.js";
 import { messageList } from "./deliveries.js";
 import { journalList } from "./journal.js";
 import { badge, duration, fill, h, instant, table } from "./dom.js";
@@ -219,7 +219,12 @@ export const taskSection = {
             ? context.read(withQuery("/_mock/requests", { method: "POST", path: VENDOR_PATH }))
             : null;
         const [task, sent, polled, downloads, created] = await Promise.all([
-          context.read(`/_mock/tasks/${id}`),
+          context.read(`/_mock/tasks/${id}`).catch((error) => {
+            if (error instanceof ApiError && error.status === 404) {
+              throw new ApiError(404, `There is no task ${taskId} (a reset forgets every task).`);
+            }
+            throw error;
+          }),
           context.read(withQuery("/_mock/webhooks", { task_id: taskId })),
           context.read(withQuery("/_mock/requests", { path: `${VENDOR_PATH}/${taskId}` })),
           context.read(withQuery("/_mock/requests", { path: `/results/${taskId}.mp3` })),
