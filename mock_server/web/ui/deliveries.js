@@ -158,7 +158,7 @@ export const deliveriesSection = {
         { id: "send-form", class: "panel", novalidate: true, onsubmit: send },
         h("h3", {}, "Send an ad-hoc message"),
         field("send-url", "Receiver URL", url),
-        field("send-task", "Task id (optional: a made-up task without it)", taskId),
+        field("send-task", "Task id (optional)", taskId),
         field("send-status", "Status", statusChoice),
         h("button", { type: "submit" }, "Send"),
         sendMessage,
