@@ -270,6 +270,23 @@ def test_deliveries_show_every_attempt_and_a_replay_adds_one(dashboard: Dashboar
     assert dashboard.console_errors() == []
 
 
+def test_the_page_pauses_while_hidden_and_catches_up_when_shown(dashboard: Dashboard) -> None:
+    dashboard.open()
+    dashboard.wait(lambda: dashboard.text("#live") == "Live")
+    set_visibility = (
+        "Object.defineProperty(document, 'visibilityState',"
+        "  {value: arguments[0], configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'));"
+    )
+    dashboard.driver.execute_script(set_visibility, "hidden")
+    assert dashboard.text("#live") == "Paused while the tab is hidden"
+    task_id = dashboard.create("made while nobody looked")
+    dashboard.driver.execute_script(set_visibility, "visible")
+    dashboard.wait(lambda: task_id in dashboard.task_rows())
+    assert dashboard.text("#live") == "Live"
+    assert dashboard.console_errors() == []
+
+
 def test_an_ad_hoc_message_is_sent_from_the_form(dashboard: Dashboard) -> None:
     refused = dashboard.api.post("/_mock/webhooks/send", json={"url": ""})
     assert refused.status_code == 400

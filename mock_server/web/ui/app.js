@@ -9,6 +9,7 @@ import { duration, fill, instant } from "./dom.js";
 import { sections } from "./sections.js";
 
 const POLL_MS = 1500;
+const PAUSED = "Paused while the tab is hidden";
 
 const page = {
   main: document.getElementById("main"),
@@ -123,7 +124,8 @@ async function poll() {
       }
     }
     showNotice("");
-    say(page.live, "Live");
+    // A round that ended after the tab was hidden must not say "Live": none follows it.
+    say(page.live, document.visibilityState === "visible" ? "Live" : PAUSED);
     page.updated.textContent = `· updated ${new Date().toLocaleTimeString()}`;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
@@ -157,7 +159,7 @@ document.addEventListener("visibilitychange", () => {
     poll();
   } else {
     clearTimeout(timer);
-    say(page.live, "Paused while the tab is hidden");
+    say(page.live, PAUSED);
   }
 });
 
