@@ -156,7 +156,9 @@ function plan() {
 
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") {
-    poll();
+    if (!locked) {
+      poll();
+    }
   } else {
     clearTimeout(timer);
     say(page.live, PAUSED);
