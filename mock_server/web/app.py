@@ -12,6 +12,7 @@ from ..spec import RequestValidator
 from . import rules_routes, webhook_routes
 from .console import ConsoleLog
 from .control import control
+from .dashboard import dashboard
 from .host_check import HostCheck
 from .reason_phrases import StandardReasonPhrases
 from .responses import install_error_handlers
@@ -45,6 +46,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
         app.register_blueprint(vendor)
         app.register_blueprint(results)
         app.register_blueprint(control)
+        app.register_blueprint(dashboard)
         webhook_routes.register(app, state)
         rules_routes.register(app, state)
         # Before faults and the journal: a request with an invalid Host is not a request.

@@ -28,6 +28,8 @@ from ..core.clock import iso_utc
 from ..core.errors import MockError
 from ..core.faults import FaultRule, is_control_path
 from ..core.journal import MAX_BODY_BYTES, answer_summary, journal_body
+from .dashboard import OPEN_PATHS as DASHBOARD_PATHS
+from .dashboard import OPEN_PREFIX as DASHBOARD_PREFIX
 from .responses import json_response
 from .state import MockState
 from .vendor import API_KEY_HEADERS
@@ -251,6 +253,9 @@ def install_admin_guard(app: Flask, state: MockState) -> None:
     @app.before_request
     def _require_admin_token() -> Response | None:
         if not is_control_path(request.path) or request.path in _OPEN_CONTROL_PATHS:
+            return None
+        # The dashboard's files hold no data; the page asks for the token and sends it.
+        if request.path in DASHBOARD_PATHS or request.path.startswith(DASHBOARD_PREFIX):
             return None
         given = _bearer_token(request.headers.get("Authorization"))
         # Digests of equal length, compared in constant time: neither the token nor its length
