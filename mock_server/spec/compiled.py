@@ -103,8 +103,11 @@ class _Schema:
         )
 
     def problems(self, value: Any, *, prefix: tuple[str, ...]) -> list[InvalidParam]:
-        if self._validator.is_valid(value):
-            return []
+        try:
+            if self._validator.is_valid(value):
+                return []
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON): Rust strings have none
+            raise _Delegate from None
         errors = sorted(self._validator.iter_errors(value), key=self._order)
         return [problem for error in errors for problem in self._describe(error, prefix)]
 

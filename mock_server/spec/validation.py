@@ -33,12 +33,12 @@ if TYPE_CHECKING:
     from .adapter import SpecChecker
     from .compiled import CompiledChecker
 
-__all__ = ["InvalidParam", "RequestValidator", "validate_response"]
+__all__ = ["InvalidParam", "RequestValidator", "validate_response", "validation_view"]
 
 log = logging.getLogger(__name__)
 
 
-def _validation_view(spec: Mapping[str, Any]) -> dict[str, Any]:
+def validation_view(spec: Mapping[str, Any]) -> dict[str, Any]:
     """``spec`` without servers and security: host and key are the server's own checks."""
     view = copy.deepcopy(dict(spec))
     view.pop("servers", None)
@@ -159,7 +159,7 @@ class RequestValidator:
         view = self._view
         if view is None:
             spec = self._spec if self._spec is not None else load_extended_spec()
-            view = self._view = _validation_view(spec)
+            view = self._view = validation_view(spec)
         return view
 
     def _ready(self) -> CompiledChecker:
