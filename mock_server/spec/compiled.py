@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ __all__ = ["CompiledChecker", "RequestChecker"]
 
 #: Where a request is said to come from (as on openapi-core's side); only the path part matters.
 _HOST_URL = "http://mock.invalid"
+_PLAIN_PATH = re.compile(r"/(?!/)[^.?#;\\\t\r\n]*\Z")
 #: The media types read as JSON (the ones :func:`~.adapter.openapi_config` gives a deserializer).
 _JSON_TYPES = frozenset({"application/json", "application/problem+json"})
 _BOOLEANS = {
@@ -348,7 +350,10 @@ def _find_operation(
     routes: Iterable[Route[_Operation]], *, method: str, path: str
 ) -> tuple[_Operation, Mapping[str, str]] | None:
     """The operation openapi-core would pick for ``method`` and ``path``, and its variables."""
-    full_url = urljoin(_HOST_URL, path)
+    # urljoin's result, without its cost for the paths it leaves as they are (no dot segments,
+    # no "//" authority, nothing it strips or splits off).
+    plain = _PLAIN_PATH.match(path) is not None
+    full_url = _HOST_URL + path if plain else urljoin(_HOST_URL, path)
     simple: list[tuple[Route[_Operation], str, dict[str, str]]] = []
     templated: list[tuple[Route[_Operation], str, dict[str, str]]] = []
     for route in routes:
@@ -357,13 +362,19 @@ def _find_operation(
         elif route.regex is not None and (match := route.regex.search(full_url)) is not None:
             variables = {name: match.group(group) for group, name in route.groups.items()}
             templated.append((route, route.pattern.format(**variables), variables))
-    templated.sort(key=lambda candidate: len(candidate[2]))
+    if len(templated) > 1:
+        templated.sort(key=lambda candidate: len(candidate[2]))
     for route, resolved, variables in (*simple, *templated):
         operation = route.operations.get(method)
         if operation is None:
             continue
-        # The only server is "/" (servers are not validated): the path must start at the root.
-        if urlparse(full_url.rsplit(resolved, 1)[0]).path in ("", "/"):
+        # The only server is "/" (servers are not validated): what precedes the path found, the
+        # resolved template being the URL's end, must be the root.
+        if plain and len(resolved) <= len(path):
+            root = path[: len(path) - len(resolved)]
+        else:
+            root = urlparse(full_url.rsplit(resolved, 1)[0]).path
+        if root in ("", "/"):
             return operation, variables
     return None
 
