@@ -114,12 +114,19 @@ class _Schema:
         return [problem for error in errors for problem in self._describe(error, prefix)]
 
     def _order(self, error: jsonschema_rs.ValidationError) -> tuple[int, ...]:
-        # openapi-core (Python jsonschema) reports in the order of the schema's keywords.
+        # openapi-core (Python jsonschema) reports in the order of the schema's keywords and,
+        # under "items", of the array's elements.
         positions: list[int] = []
         node: Any = self._schema
+        instance = list(error.instance_path)
         for step in _keyword_path(error):
             if isinstance(node, dict) and step in node:
                 positions.append(list(node).index(step))
+                if step == "items" and isinstance(node[step], dict) and instance:
+                    element = instance.pop(0)
+                    positions.append(element if isinstance(element, int) else 0)
+                elif step in ("properties", "additionalProperties") and instance:
+                    instance.pop(0)
                 node = node[step]
             elif isinstance(node, list) and isinstance(step, int) and step < len(node):
                 positions.append(step)
