@@ -28,7 +28,7 @@ import jsonschema_rs
 from ..core.errors import InvalidParam
 from . import wording
 from .paths import Route, compile_routes
-from .schemas import OAS_TYPE, Unsupported, resolve, to_json_schema
+from .schemas import OAS_TYPE, PYTHON_PATTERN, Unsupported, resolve, to_json_schema
 
 __all__ = ["CompiledChecker", "RequestChecker"]
 
@@ -93,6 +93,19 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class _PythonPattern:
+    """The ``pattern`` keyword as Python's jsonschema (openapi-core's) applies it: ``re.search``."""
+
+    def __init__(self, parent_schema: dict[str, Any], value: str, schema_path: list[Any]) -> None:
+        del parent_schema, schema_path
+        self._pattern = value
+        self._regex = re.compile(value)
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, str) and not self._regex.search(instance):
+            raise ValueError(f"{instance!r} does not match {self._pattern!r}")
+
+
 class _Schema:
     """One compiled schema and the converted document its errors are read against."""
 
@@ -101,7 +114,10 @@ class _Schema:
     def __init__(self, schema: dict[str, Any]) -> None:
         self._schema = schema
         self._validator = jsonschema_rs.Draft4Validator(
-            schema, validate_formats=True, formats={"uri": wording.is_uri}
+            schema,
+            validate_formats=True,
+            formats={"uri": wording.is_uri},
+            keywords={PYTHON_PATTERN: _PythonPattern},
         )
 
     def problems(self, value: Any, *, prefix: tuple[str, ...]) -> list[InvalidParam]:
@@ -147,20 +163,24 @@ class _Schema:
             return
         name = wording.dotted(location) or wording.BODY
         limit = schema.get(OAS_TYPE, schema[keyword]) if keyword == "type" else schema[keyword]
+        reported = "pattern" if keyword == PYTHON_PATTERN else str(keyword)
         yield InvalidParam(
             name=name,
             reason=wording.schema_reason(
-                keyword=str(keyword), limit=limit, schema=schema, name=name, message=error.message
+                keyword=reported, limit=limit, schema=schema, name=name, message=error.message
             ),
         )
 
 
+#: Draft 4's ``exclusiveMinimum: true`` fails as ``minimum`` for openapi-core (same for maximum).
+_AS_BOUND = {"exclusiveMinimum": "minimum", "exclusiveMaximum": "maximum"}
+
+
 def _keyword_path(error: jsonschema_rs.ValidationError) -> list[str | int]:
-    """The error's schema path, draft 4's ``exclusiveMinimum: true`` read as ``minimum`` (as
-    openapi-core reports it)."""
+    """The error's schema path, ending with the keyword openapi-core would report."""
     path: list[str | int] = list(error.schema_path)
-    if path and path[-1] in ("exclusiveMinimum", "exclusiveMaximum"):
-        path[-1] = "minimum" if path[-1] == "exclusiveMinimum" else "maximum"
+    if path and path[-1] in _AS_BOUND:
+        path[-1] = _AS_BOUND[str(path[-1])]
     return path
 
 

@@ -12,17 +12,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["FORMATS", "OAS_TYPE", "Unsupported", "resolve", "to_json_schema"]
+__all__ = ["FORMATS", "OAS_TYPE", "PYTHON_PATTERN", "Unsupported", "resolve", "to_json_schema"]
 
 #: Where a converted schema keeps its OpenAPI ``type`` when ``nullable`` widened it, so that a
 #: reason still says "must be an integer" (draft 4 ignores unknown keywords).
 OAS_TYPE = "x-oas-type"
 
+#: Where a converted schema keeps ``pattern``: matched with Python's ``re.search``, as openapi-core
+#: matches it (a Rust regex reads some patterns differently: ``$`` before a final newline).
+PYTHON_PATTERN = "x-python-pattern"
+
 #: Keywords that mean the same in OpenAPI 3.0 and JSON Schema draft 4 (for a request).
 _SAME = frozenset(
     {
         "type", "required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-        "minLength", "maxLength", "pattern", "enum", "minItems", "maxItems", "uniqueItems",
+        "minLength", "maxLength", "enum", "minItems", "maxItems", "uniqueItems",
         "minProperties", "maxProperties", "multipleOf",
     }
 )  # fmt: skip
@@ -86,6 +90,8 @@ def to_json_schema(
             if value not in FORMATS:
                 raise Unsupported(f"format {value!r}")
             converted[keyword] = value
+        elif keyword == "pattern":
+            converted[PYTHON_PATTERN] = value
         elif keyword in _SAME:
             converted[keyword] = value
         elif keyword in _SUBSCHEMA:

@@ -37,6 +37,7 @@ def enriched(spec: dict[str, Any]) -> dict[str, Any]:
         {"name": "ratio", "in": "query",
          "schema": {"type": "number", "maximum": 2, "exclusiveMaximum": True}},
         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}},
+        {"name": "code", "in": "query", "schema": {"type": "string", "pattern": "^[a-z]+$"}},
         {"name": "X-Trace", "in": "header", "schema": {"type": "string", "maxLength": 5}},
         {"name": "session", "in": "cookie", "schema": {"type": "string"}},
     ]  # fmt: skip
@@ -58,6 +59,7 @@ def enriched(spec: dict[str, Any]) -> dict[str, Any]:
                 "properties": {"loop": {"type": "boolean"}, "gain": {"type": "number"}},
             },
             "mode": {"type": "string", "enum": ["fast", "slow"]},
+            "key": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 4},
             "style": {"allOf": [{"type": "string"}, {"minLength": 2}]},
         }
     )
