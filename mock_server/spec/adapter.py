@@ -40,6 +40,8 @@ __all__ = ["SpecChecker", "describe_error", "openapi_config"]
 _HOST_URL = "http://mock.invalid"
 _BODY = wording.BODY
 _clip, _field, _label, _mimetype = wording.clip, wording.dotted, wording.label, wording.mimetype
+#: Re-exported: the contract suite words openapi-core's errors with it too.
+describe_error = wording.describe_error
 
 
 def _is_uri(value: Any) -> bool:
@@ -160,15 +162,6 @@ def _problems(errors: Iterable[Exception], mimetype: str) -> Iterator[InvalidPar
                 yield InvalidParam(name=error.name, reason=f"{_label(error.name)} is not valid")
         else:
             yield InvalidParam(name=_BODY, reason=_clip(describe_error(error)))
-
-
-def describe_error(error: BaseException) -> str:
-    """``str(error)``, which for some openapi-core errors itself fails on undecodable bytes."""
-    try:
-        text = str(error)
-    except Exception:
-        text = ""
-    return text or type(error).__name__
 
 
 class SpecChecker:

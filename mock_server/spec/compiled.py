@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urljoin, urlparse
 
-import jsonschema_rs
-
 from ..core.errors import InvalidParam
 from . import wording
 from .paths import Route, compile_routes
-from .schemas import OAS_TYPE, PYTHON_PATTERN, Unsupported, resolve, to_json_schema
+from .schema_checks import NeedsOracle, SchemaCheck
+from .schemas import Unsupported, resolve, to_json_schema
 
 __all__ = ["CompiledChecker", "RequestChecker"]
 
@@ -60,10 +59,6 @@ class RequestChecker(Protocol):
     ) -> list[InvalidParam]: ...
 
 
-class _Delegate(Exception):
-    """This request needs the fallback (openapi-core)."""
-
-
 def _boolean(value: str) -> bool:
     return _BOOLEANS[value.lower()]
 
@@ -71,7 +66,7 @@ def _boolean(value: str) -> bool:
 def _number(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):
-        raise _Delegate  # JSON has no infinity: openapi-core compares it as Python does
+        raise NeedsOracle  # JSON has no infinity: openapi-core compares it as Python does
     return number
 
 
@@ -93,104 +88,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-class _PythonPattern:
-    """The ``pattern`` keyword as Python's jsonschema (openapi-core's) applies it: ``re.search``."""
-
-    def __init__(self, parent_schema: dict[str, Any], value: str, schema_path: list[Any]) -> None:
-        del parent_schema, schema_path
-        self._pattern = value
-        self._regex = re.compile(value)
-
-    def validate(self, instance: Any) -> None:
-        if isinstance(instance, str) and not self._regex.search(instance):
-            raise ValueError(f"{instance!r} does not match {self._pattern!r}")
-
-
-class _Schema:
-    """One compiled schema and the converted document its errors are read against."""
-
-    __slots__ = ("_schema", "_validator")
-
-    def __init__(self, schema: dict[str, Any]) -> None:
-        self._schema = schema
-        self._validator = jsonschema_rs.Draft4Validator(
-            schema,
-            validate_formats=True,
-            formats={"uri": wording.is_uri},
-            keywords={PYTHON_PATTERN: _PythonPattern},
-        )
-
-    def problems(self, value: Any, *, prefix: tuple[str, ...]) -> list[InvalidParam]:
-        try:
-            if self._validator.is_valid(value):
-                return []
-        except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON): Rust strings have none
-            raise _Delegate from None
-        errors = sorted(self._validator.iter_errors(value), key=self._order)
-        return [problem for error in errors for problem in self._describe(error, prefix)]
-
-    def _order(self, error: jsonschema_rs.ValidationError) -> tuple[int, ...]:
-        # openapi-core (Python jsonschema) reports in the order of the schema's keywords and,
-        # under "items", of the array's elements.
-        positions: list[int] = []
-        node: Any = self._schema
-        instance = list(error.instance_path)
-        for step in _keyword_path(error):
-            if isinstance(node, dict) and step in node:
-                positions.append(list(node).index(step))
-                if step == "items" and isinstance(node[step], dict) and instance:
-                    element = instance.pop(0)
-                    positions.append(element if isinstance(element, int) else 0)
-                elif step in ("properties", "additionalProperties") and instance:
-                    instance.pop(0)
-                node = node[step]
-            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
-                positions.append(step)
-                node = node[step]
-        return tuple(positions)
-
-    def _describe(
-        self, error: jsonschema_rs.ValidationError, prefix: tuple[str, ...]
-    ) -> Iterator[InvalidParam]:
-        location = (*prefix, *error.instance_path)
-        *parents, keyword = _keyword_path(error)
-        schema: Any = self._schema
-        for step in parents:
-            schema = schema[step]
-        if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
-            missing = wording.dotted((*location, error.kind.property))
-            yield InvalidParam(name=missing, reason=f"{wording.label(missing)} is required")
-            return
-        name = wording.dotted(location) or wording.BODY
-        limit = schema.get(OAS_TYPE, schema[keyword]) if keyword == "type" else schema[keyword]
-        reported = "pattern" if keyword == PYTHON_PATTERN else str(keyword)
-        yield InvalidParam(
-            name=name,
-            reason=wording.schema_reason(
-                keyword=reported, limit=limit, schema=schema, name=name, message=error.message
-            ),
-        )
-
-
-#: Draft 4's ``exclusiveMinimum: true`` fails as ``minimum`` for openapi-core (same for maximum).
-_AS_BOUND = {"exclusiveMinimum": "minimum", "exclusiveMaximum": "maximum"}
-
-
-def _keyword_path(error: jsonschema_rs.ValidationError) -> list[str | int]:
-    """The error's schema path, ending with the keyword openapi-core would report."""
-    path: list[str | int] = list(error.schema_path)
-    if path and path[-1] in _AS_BOUND:
-        path[-1] = _AS_BOUND[str(path[-1])]
-    return path
-
-
 @dataclass(frozen=True, kw_only=True)
 class _Parameter:
     name: str
     location: str
     required: bool
     cast: Callable[[str], Any]
-    schema: _Schema
+    schema: SchemaCheck
     default: tuple[Any, ...]  # (value,) when the schema has a default
     allow_empty: bool
 
@@ -224,7 +128,7 @@ class _Parameter:
 class _Body:
     required: bool
     #: Media type (as the spec spells it) → its compiled schema, None without one; only JSON ones.
-    media: Mapping[str, _Schema | None]
+    media: Mapping[str, SchemaCheck | None]
     keys: tuple[str, ...]
 
     def problems(self, body: bytes, mimetype: str) -> list[InvalidParam]:
@@ -237,7 +141,7 @@ class _Body:
             reason = wording.content_type_reason(expected=self.keys, got=mimetype)
             return [InvalidParam(name=wording.BODY, reason=reason)]
         if key not in self.media:
-            raise _Delegate  # a media type without a compiled reader
+            raise NeedsOracle  # a media type without a compiled reader
         try:
             value = _parse_json(body)
         except (ValueError, TypeError, AttributeError):
@@ -339,7 +243,7 @@ class CompiledChecker:
                 return []  # not an operation of the spec: routing is the server's business
             operation, variables = found
             if operation.delegated:
-                raise _Delegate
+                raise NeedsOracle
             return wording.unique(
                 operation.problems(
                     variables=variables,
@@ -349,7 +253,7 @@ class CompiledChecker:
                     content_type=content_type,
                 )
             )
-        except _Delegate:
+        except NeedsOracle:
             return self._fallback().request_problems(
                 method=method,
                 path=path,
@@ -361,16 +265,10 @@ class CompiledChecker:
         except RecursionError:
             return [InvalidParam(name=wording.BODY, reason=wording.NESTED_TOO_DEEPLY)]
         except Exception as error:
-            reason = wording.clip(f"Request body could not be read: {_describe(error)}")
+            reason = wording.clip(
+                f"Request body could not be read: {wording.describe_error(error)}"
+            )
             return [InvalidParam(name=wording.BODY, reason=reason)]
-
-
-def _describe(error: BaseException) -> str:
-    try:
-        text = str(error)
-    except Exception:
-        text = ""
-    return text or type(error).__name__
 
 
 def _find_operation(
@@ -447,7 +345,7 @@ def _parameter(spec: Mapping[str, Any], parameter: Mapping[str, Any]) -> _Parame
         location=location,
         required=parameter.get("required") is True,
         cast=_CASTS[kind],
-        schema=_Schema(to_json_schema(spec, raw_schema)),
+        schema=SchemaCheck(to_json_schema(spec, raw_schema)),
         default=(raw_schema["default"],) if "default" in raw_schema else (),
         allow_empty=parameter.get("allowEmptyValue") is True,
     )
@@ -458,10 +356,10 @@ def _body(spec: Mapping[str, Any], raw: Any) -> _Body | None:
         return None
     request_body = resolve(spec, raw)
     content = request_body.get("content", {})
-    media: dict[str, _Schema | None] = {}
+    media: dict[str, SchemaCheck | None] = {}
     for key, media_type in content.items():
         if key not in _JSON_TYPES:
             continue  # matched by a request, it goes to the fallback
         schema = media_type.get("schema") if isinstance(media_type, Mapping) else None
-        media[key] = None if schema is None else _Schema(to_json_schema(spec, schema))
+        media[key] = None if schema is None else SchemaCheck(to_json_schema(spec, schema))
     return _Body(required=request_body.get("required") is True, media=media, keys=tuple(content))

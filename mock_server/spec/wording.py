@@ -23,6 +23,7 @@ __all__ = [
     "NOT_JSON",
     "clip",
     "content_type_reason",
+    "describe_error",
     "dotted",
     "is_uri",
     "label",
@@ -119,6 +120,15 @@ def content_type_reason(*, expected: Iterable[str], got: str) -> str:
     """The reason given when the body's media type is not one the operation takes."""
     sent = f", not {got}" if got else " (no Content-Type header was sent)"
     return f"Content-Type must be {' or '.join(expected)}{sent}"
+
+
+def describe_error(error: BaseException) -> str:
+    """``str(error)``, which for some errors itself fails (on undecodable bytes, say)."""
+    try:
+        text = str(error)
+    except Exception:
+        text = ""
+    return text or type(error).__name__
 
 
 def unique(problems: Iterable[InvalidParam]) -> list[InvalidParam]:

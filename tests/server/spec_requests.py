@@ -5,7 +5,7 @@ gets requests of its own shape."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -213,8 +213,3 @@ def requests(op: Operation) -> st.SearchStrategy[dict[str, Any]]:
             "content_type": st.one_of(*[st.just(JSON)] * 4, CONTENT_TYPES),
         }
     )
-
-
-def iter_ids(ops: list[Operation]) -> Iterator[str]:
-    """The operations' ids (for parametrize)."""
-    return (op.id for op in ops)
