@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -282,3 +284,28 @@ def test_a_recursive_schema_is_left_to_openapi_core() -> None:
         "body": json.dumps(body).encode(),
     }  # fmt: skip
     assert names(checkers.compiled.request_problems(**request)) == ["chain.next.next"]
+
+
+def test_serving_the_vendor_api_never_imports_openapi_core() -> None:
+    code = """
+import sys
+from freepik_mock.server import MockConfig, close_app, create_app
+app = create_app(MockConfig(clock="manual"))
+client, key = app.test_client(), {"x-freepik-api-key": "k"}
+path = "/v1/ai/music-generation"
+good = client.post(path, json={"prompt": "x", "music_length_seconds": 30}, headers=key)
+bad = client.post(path, json={"prompt": 5, "music_length_seconds": 300}, headers=key)
+listed = client.get(path, headers=key)
+got = client.get(path + "/" + good.get_json()["data"]["task_id"], headers=key)
+print(good.status_code, bad.status_code, listed.status_code, got.status_code)
+print(sorted(p["name"] for p in bad.get_json()["invalid_params"]))
+print("openapi_core" in sys.modules, "jsonschema" in sys.modules)
+close_app(app)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "200 400 200 200",
+        "['music_length_seconds', 'prompt']",
+        "False False",
+    ]
