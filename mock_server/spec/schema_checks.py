@@ -5,14 +5,15 @@ same reasons (:mod:`.wording`), in the order openapi-core (Python's jsonschema) 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from numbers import Number
 from typing import Any
 
 import jsonschema_rs
 
 from ..core.errors import InvalidParam
 from . import wording
-from .schemas import OAS_TYPE, PYTHON_PATTERN
+from .schemas import OAS_TYPE, PYTHON_FORMAT, PYTHON_PATTERN
 
 __all__ = ["NeedsOracle", "SchemaCheck"]
 
@@ -34,6 +35,46 @@ class _PythonPattern:
             raise ValueError(f"{instance!r} does not match {self._pattern!r}")
 
 
+def _int_within(bits: int) -> Callable[[Any], bool]:
+    def check(instance: Any) -> bool:
+        if isinstance(instance, bool) or not isinstance(instance, int):
+            return True
+        return ~(1 << bits) < instance < 1 << bits
+
+    return check
+
+
+def _float(instance: Any) -> bool:
+    return isinstance(instance, (int, float)) or not isinstance(instance, Number)
+
+
+#: openapi-schema-validator's checks of OpenAPI's own formats (what openapi-core runs).
+_NUMBER_FORMATS: dict[str, Callable[[Any], bool]] = {
+    "int32": _int_within(31),
+    "int64": _int_within(63),
+    "float": _float,
+    "double": _float,
+    "password": lambda instance: True,
+}
+
+
+class _PythonFormat:
+    """An OpenAPI format (``int32``...) checked as openapi-core checks it, on any type."""
+
+    def __init__(self, parent_schema: dict[str, Any], value: str, schema_path: list[Any]) -> None:
+        del parent_schema, schema_path
+        self._format = value
+        self._check = _NUMBER_FORMATS[value]
+
+    def validate(self, instance: Any) -> None:
+        if not self._check(instance):
+            raise ValueError(f"{instance!r} is not a {self._format!r}")
+
+
+#: The converted schema's own keywords, under the names openapi-core reports them by.
+_REPORTED = {PYTHON_PATTERN: "pattern", PYTHON_FORMAT: "format"}
+
+
 class SchemaCheck:
     """One schema compiled by jsonschema-rs, its errors read back as :class:`InvalidParam`
     against the converted document (thread-safe)."""
@@ -46,7 +87,7 @@ class SchemaCheck:
             schema,
             validate_formats=True,
             formats={"uri": wording.is_uri},
-            keywords={PYTHON_PATTERN: _PythonPattern},
+            keywords={PYTHON_PATTERN: _PythonPattern, PYTHON_FORMAT: _PythonFormat},
         )
 
     def problems(self, value: Any, *, prefix: tuple[str, ...]) -> list[InvalidParam]:
@@ -93,7 +134,7 @@ class SchemaCheck:
             return
         name = wording.dotted(location) or wording.BODY
         limit = schema.get(OAS_TYPE, schema[keyword]) if keyword == "type" else schema[keyword]
-        reported = "pattern" if keyword == PYTHON_PATTERN else str(keyword)
+        reported = _REPORTED.get(str(keyword), str(keyword))
         yield InvalidParam(
             name=name,
             reason=wording.schema_reason(

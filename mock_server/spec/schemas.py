@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["FORMATS", "OAS_TYPE", "PYTHON_PATTERN", "Unsupported", "resolve", "to_json_schema"]
+__all__ = [
+    "FORMATS",
+    "NUMBER_FORMATS",
+    "OAS_TYPE",
+    "PYTHON_FORMAT",
+    "PYTHON_PATTERN",
+    "Unsupported",
+    "resolve",
+    "to_json_schema",
+]
 
 #: Where a converted schema keeps its OpenAPI ``type`` when ``nullable`` widened it, so that a
 #: reason still says "must be an integer" (draft 4 ignores unknown keywords).
@@ -36,8 +45,12 @@ _SUBSCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
 _ANNOTATIONS = frozenset(
     {"description", "title", "example", "default", "deprecated", "externalDocs", "xml", "writeOnly"}
 )
-#: Formats checked by functions shared with the openapi-core side (see :mod:`.wording`).
+#: String formats checked by functions shared with the openapi-core side (see :mod:`.wording`).
 FORMATS = frozenset({"uri"})
+#: OpenAPI's own formats, checked as openapi-schema-validator checks them (draft 4 has none; they
+#: are kept under :data:`PYTHON_FORMAT`, a keyword of their own).
+NUMBER_FORMATS = frozenset({"int32", "int64", "float", "double", "password"})
+PYTHON_FORMAT = "x-python-format"
 
 
 class Unsupported(Exception):
@@ -86,6 +99,8 @@ def to_json_schema(
                 raise Unsupported("nullable with enum")
             converted[keyword] = [value, "null"]
             converted[OAS_TYPE] = value
+        elif keyword == "format" and value in NUMBER_FORMATS:
+            converted[PYTHON_FORMAT] = value
         elif keyword == "format":
             if value not in FORMATS:
                 raise Unsupported(f"format {value!r}")

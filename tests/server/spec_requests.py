@@ -21,7 +21,8 @@ METHODS = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]
 #: Text that casts differently: empty, numbers in odd spellings, words booleans are made of.
 PARAM_TEXT = st.sampled_from(
     ["", "0", "1", "-1", "5", "10", "100", "241", "1.0", "2", " 1", "1_000", "1e400", "nan",
-     "inf", "-inf", "\u0663", "abc", "true", "No", "ON", "x" * 6, "null"]
+     "inf", "-inf", "\u0663", "abc", "true", "No", "ON", "x" * 6, "null", "2147483648",
+     "-2147483648", "9223372036854775808"]
 ) | st.text(max_size=8)  # fmt: skip
 CONTENT_TYPES = st.sampled_from(
     [None, "", JSON, f"{JSON}; charset=utf-8", "Application/JSON", f"{JSON};", f"{JSON}; a",
@@ -118,7 +119,8 @@ def _typed(
         return st.builds(lambda a, b: {**b, **a}, st.one_of(complete, complete, optional), extra)
     if kind in ("integer", "number"):
         low, high = schema.get("minimum", -100), schema.get("maximum", 100)
-        near = st.integers(low - 2, high + 2) | st.sampled_from([low - 1, high + 1, 10**30])
+        edges = [low - 1, high + 1, 10**30, 2**31, -(2**31), 2**63, 2**31 - 1]
+        near = st.integers(low - 2, high + 2) | st.sampled_from(edges)
         if kind == "number":
             return near | st.floats(low - 2, high + 2) | st.just(float(high))
         return near | st.sampled_from([float(low), float(high), True])

@@ -35,6 +35,7 @@ def enriched(spec: dict[str, Any]) -> dict[str, Any]:
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
         {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 50,
                                                         "default": 20}},
+        {"name": "offset", "in": "query", "schema": {"type": "integer", "format": "int32"}},
         {"name": "flag", "in": "query", "required": True, "schema": {"type": "boolean"}},
         {"name": "ratio", "in": "query",
          "schema": {"type": "number", "maximum": 2, "exclusiveMaximum": True}},
@@ -52,13 +53,16 @@ def enriched(spec: dict[str, Any]) -> dict[str, Any]:
     body = spec["components"]["schemas"]["request_6"]
     body["properties"].update(
         {
-            "seed": {"type": "integer", "nullable": True, "minimum": 0},
+            "seed": {"type": "integer", "format": "int64", "nullable": True, "minimum": 0},
             "tags": {"type": "array", "maxItems": 2, "items": {"type": "string", "maxLength": 3}},
             "options": {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["loop"],
-                "properties": {"loop": {"type": "boolean"}, "gain": {"type": "number"}},
+                "properties": {
+                    "loop": {"type": "boolean"},
+                    "gain": {"type": "number", "format": "float"},
+                },
             },
             "mode": {"type": "string", "enum": ["fast", "slow"]},
             "key": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 4},
