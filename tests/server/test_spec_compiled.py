@@ -24,7 +24,7 @@ from tests.server.spec_requests import Operation, operations, requests
 
 COLLECTION = "/v1/ai/music-generation"
 JSON = "application/json"
-CASES = examples(ci=120, thorough=2000)
+CASES = examples(ci=200, thorough=2000)
 
 
 def enriched(spec: dict[str, Any]) -> dict[str, Any]:
