@@ -96,8 +96,9 @@ def _run(label: str, *, tasks: int = 0, rules: int = 0, journal: bool = False) -
         state = get_state(app)
         _fill(app, tasks)
         for index in range(rules):
-            state.engine.scenarios.add({"match": {"api_key": f"other-{index}"}, "outcome": "FAILED"})
-            state.faults.add({"match": {"api_key": f"other-{index}"}, "status": 503})
+            other = {"api_key": f"other-{index}"}
+            state.engine.scenarios.add({"match": other, "outcome": "FAILED"})
+            state.faults.add({"match": other, "status": 503})
         client = app.test_client()
         if journal:
             for _ in range(state.journal.capacity):
