@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -106,7 +107,8 @@ class MockEngine:
         it) or wholly after it (with the new clock's instants and the new rules).
         ``TaskStoreFull`` when the store holds ``max_tasks`` running tasks.
         """
-        base = (self.config.public_url or result_base_url).rstrip("/")
+        # Interned: every task made through one host shares the string.
+        base = sys.intern((self.config.public_url or result_base_url).rstrip("/"))
         while True:
             generation = self._generation
             # Rules are matched outside the lock: a slow match delays only this create.
@@ -146,7 +148,7 @@ class MockEngine:
             prompt=prompt,
             music_length_seconds=music_length_seconds,
             webhook_url=webhook_url,
-            result_url=f"{base}/results/{task_id}.mp3",
+            result_base=base,
             created_at=now,
             in_progress_at=in_progress_at,
             finished_at=in_progress_at + timing.processing_seconds,

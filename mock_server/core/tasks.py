@@ -35,7 +35,8 @@ class Task:
     prompt: str
     music_length_seconds: int
     webhook_url: str | None
-    result_url: str
+    #: Where result files are served (``http://host:port``), one string shared by many tasks.
+    result_base: str
     created_at: float
     in_progress_at: float
     finished_at: float
@@ -43,6 +44,11 @@ class Task:
     scenario_id: str | None = None
     forced: bool = False
     announced: int = 0
+
+    @property
+    def result_url(self) -> str:
+        """The URL of the task's MP3 (made on read: a stored URL would cost ~120 bytes a task)."""
+        return f"{self.result_base}/results/{self.task_id}.mp3"
 
     @property
     def fully_announced(self) -> bool:

@@ -287,7 +287,7 @@ def test_the_vendor_view_reads_the_status_once() -> None:
 
     task = Racing(
         task_id="t", api_key="k", prompt="p", music_length_seconds=10, webhook_url=None,
-        result_url="http://mock/results/t.mp3", created_at=0, in_progress_at=1, finished_at=5,
+        result_base="http://mock", created_at=0, in_progress_at=1, finished_at=5,
         outcome=TaskStatus.COMPLETED,
     )  # fmt: skip
     view = task.vendor_view(2.0)
