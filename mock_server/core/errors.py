@@ -32,6 +32,8 @@ class MockError(Exception):
 
     status: int = 500
     content_type: str = "application/json"
+    #: Headers the answer carries besides its body (a 429's ``Retry-After``).
+    headers: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -109,6 +111,7 @@ class TaskStoreFull(MockError):
     """
 
     status = 429
+    headers = (("Retry-After", "1"),)
 
     def __init__(self, max_tasks: int) -> None:
         super().__init__(

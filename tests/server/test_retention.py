@@ -85,6 +85,7 @@ def test_a_store_full_of_running_tasks_refuses_a_create_with_a_vendor_429(
         assert client.post(PATH, json=body, headers=AUTH).status_code == 200
     refused = client.post(PATH, json=body, headers=AUTH)
     assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "1"  # as the spec's 429 has it
     assert set(refused.get_json()) == {"message"}
     assert "--max-tasks" in refused.get_json()["message"]
     advance(client, 5)
