@@ -121,6 +121,7 @@ def build_config(options: dict[str, Any], *, config_file: ConfigFile | None = No
             faults=faults,
             admin_token=options["admin_token"],
             journal_size=options["journal_size"],
+            max_tasks=options["max_tasks"],
             request_log="off" if options["quiet"] else options["log_format"],
         )
     except (ValueError, ControlInputError) as exc:
@@ -192,6 +193,12 @@ def _seconds(maximum: float) -> FiniteFloatRange:
 @_opt("--scenarios", type=click.Path(exists=True, dir_okay=False), help="Rules file (JSON/YAML).")
 @_opt("--admin-token", type=NonEmpty(), help="Bearer token for /_mock (required off loopback).")
 @_opt("--journal-size", type=click.IntRange(min=1), default=1000, help="Requests remembered.")
+@_opt(
+    "--max-tasks",
+    type=click.IntRange(min=1),
+    default=100_000,
+    help="Tasks kept; beyond, the oldest finished go (all running: a create is a 429).",
+)
 @_opt("--quiet", is_flag=True, help="Print no line per request.")
 @_opt(
     "--log-format",

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .store import DEFAULT_MAX_TASKS
+
 __all__ = ["DEFAULT_WEBHOOK_SECRET", "MockConfig"]
 
 #: Used when no ``--webhook-secret`` is given; printed at start so receivers can verify.
@@ -29,6 +31,9 @@ class MockConfig:
     answer are read. ``webhook_workers`` is how many attempts may be in flight to one receiver
     (scheme, host and port) at once; every receiver has workers of its own, so one that hangs
     never delays the others.
+
+    ``max_tasks`` bounds the tasks kept: beyond it the oldest finished ones are forgotten (and
+    answer 404 like unknown ones); a create when all of them are still running is a 429.
     """
 
     api_keys: tuple[str, ...] = ()
@@ -40,6 +45,7 @@ class MockConfig:
     seed: int | None = None
     public_url: str | None = None
     max_body_bytes: int = 1024 * 1024
+    max_tasks: int = DEFAULT_MAX_TASKS
     # Webhooks
     webhook_secrets: tuple[str, ...] = ()
     webhook_allow: tuple[str, ...] = ("loopback",)
@@ -70,6 +76,8 @@ class MockConfig:
             )
         if not self.speed > 0:
             raise ValueError("speed must be greater than 0")
+        if self.max_tasks < 1:
+            raise ValueError("max_tasks must be at least 1")
         for name in ("created_seconds", "processing_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")

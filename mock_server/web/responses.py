@@ -54,7 +54,9 @@ def json_response(
 
 def error_response(error: MockError) -> Response:
     """The vendor-format response for one of the mock's errors."""
-    return json_response(error.body(), status=error.status, content_type=error.content_type)
+    response = json_response(error.body(), status=error.status, content_type=error.content_type)
+    response.headers.extend(error.headers)
+    return response
 
 
 def read_body(*, limit: int) -> bytes:
