@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FAULT_LABEL_KEY",
     "DroppedConnection",
+    "FaultHangup",
     "FaultInjector",
     "install_admin_guard",
     "install_answer_capture",
@@ -54,6 +55,20 @@ _ANSWER_KEY = "freepik_mock.answer"
 _WAITRESS_MARK = "waitress.client_disconnected"
 
 log = logging.getLogger(__name__)
+
+
+class FaultHangup(ConnectionAbortedError):
+    """Raised from the answer's body under granian: it then closes the connection unanswered.
+
+    granian has no equivalent of waitress's ``ClientDisconnected``; an answer whose first chunk
+    fails is its one way to close a connection without writing a byte (the status is not sent
+    before the first chunk).
+    """
+
+
+def _hang_up(path: str) -> Iterable[bytes]:
+    raise FaultHangup(f"fault: connection dropped on {path}")
+    yield b""  # pragma: no cover - makes this a generator: it raises on the first chunk
 
 
 class DroppedConnection(httpx.RemoteProtocolError):
@@ -193,6 +208,8 @@ class FaultInjector:
             from waitress.channel import ClientDisconnected
 
             raise ClientDisconnected(f"fault: connection dropped on {path}")
+        if environ.get("SERVER_SOFTWARE") == "Granian":
+            return _hang_up(path)
         raise DroppedConnection("Server disconnected without sending a response (mock fault).")
 
     def _injected_response(self, rule: FaultRule | None, *, where: str) -> WerkzeugResponse | None:
