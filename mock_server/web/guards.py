@@ -101,14 +101,18 @@ class _ReplayedInput(io.RawIOBase):
         return len(data)
 
 
-def _peek_body(environ: WSGIEnvironment) -> tuple[bytes, int | None]:
-    """Up to ``MAX_BODY_BYTES + 1`` bytes of the body, leaving the whole body for the app."""
+def _peek_body(environ: WSGIEnvironment, *, limit: int) -> tuple[bytes, int | None]:
+    """Up to ``MAX_BODY_BYTES + 1`` bytes of the body, leaving the whole body for the app.
+
+    Nothing is read from a body announced larger than ``limit``: the app refuses it unread, and
+    a client announcing gigabytes must not hold a thread while it sends them.
+    """
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return b"", None
-    if length <= 0:
-        return b"", None
+    if length <= 0 or length > limit:
+        return b"", None if length <= 0 else length
     stream: IO[bytes] = environ["wsgi.input"]
     chunks: list[bytes] = []
     wanted = min(length, MAX_BODY_BYTES + 1)
@@ -142,7 +146,7 @@ class FaultInjector:
         arrived = iso_utc(datetime.now(UTC), timespec="milliseconds")
         clock = self.state.engine.clock
         mock_time = iso_utc(clock.wall_time(clock.now()))
-        head, length = _peek_body(environ)
+        head, length = _peek_body(environ, limit=self.state.config.max_body_bytes)
         rule = self.state.faults.take(
             method=incoming.method, path=incoming.path, api_key=self._request_key(incoming)
         )

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 #: Libraries that cost tens to hundreds of milliseconds to import.
-HEAVY = ("flask", "waitress", "httpx", "openapi_core", "jsonschema", "yaml", "lameenc")
+HEAVY = ("flask", "waitress", "granian", "httpx", "openapi_core", "jsonschema", "yaml", "lameenc")
 
 
 def imported_after(code: str) -> list[str]:
