@@ -139,16 +139,20 @@ class FaultInjector:
         self.state = state
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        incoming = Request(environ, shallow=True)
-        if is_control_path(incoming.path):
+        # The control API is neither faulted nor journaled: it passes before any Request object
+        # is made. (Werkzeug's path is PATH_INFO with its leading slashes made one; the prefix is
+        # ASCII, so its UTF-8 decoding cannot change the answer.)
+        if is_control_path("/" + environ.get("PATH_INFO", "").lstrip("/")):
             return self.app(environ, start_response)
+        incoming = Request(environ, shallow=True)
         started = time.perf_counter()
         arrived = iso_utc(datetime.now(UTC), timespec="milliseconds")
         clock = self.state.engine.clock
         mock_time = iso_utc(clock.wall_time(clock.now()))
         head, length = _peek_body(environ, limit=self.state.config.max_body_bytes)
+        api_key = _api_key(incoming.headers)
         rule = self.state.faults.take(
-            method=incoming.method, path=incoming.path, api_key=self._request_key(incoming)
+            method=incoming.method, path=incoming.path, api_key=self._rule_key(incoming, api_key)
         )
         if rule is not None:
             environ[FAULT_LABEL_KEY] = rule.rule_id
@@ -172,7 +176,7 @@ class FaultInjector:
                 status=status,
                 duration_ms=(time.perf_counter() - started) * 1000,
                 fault=rule.rule_id if rule else None,
-                api_key=_api_key(incoming.headers),
+                api_key=api_key,
             )
 
         if rule is not None and rule.delay_seconds > 0:
@@ -194,9 +198,9 @@ class FaultInjector:
         record(statuses[-1] if statuses else None)
         return body
 
-    def _request_key(self, incoming: Request) -> str | None:
-        """The key a request is made with; a result download's is its task's (it sends none)."""
-        key = _api_key(incoming.headers)
+    def _rule_key(self, incoming: Request, key: str | None) -> str | None:
+        """The key fault rules see: the request's, or for a result download its task's (a
+        download sends none)."""
         if key is not None or not incoming.path.startswith(_RESULTS_PREFIX):
             return key
         task_id = incoming.path.removeprefix(_RESULTS_PREFIX).removesuffix(".mp3")
