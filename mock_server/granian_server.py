@@ -166,11 +166,10 @@ class GranianServer:
             listener.close()
             close_app(self.app)
             raise
-        # granian owns the descriptor now (it closes it when it stops).
-        listener.detach()
         shown_host = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown_host}:{bound_port}"
         self._signal: Any = None
+        self._closed = False
         self._stopped = threading.Event()
         self._quiet_drops = _QuietDrops()
 
@@ -185,6 +184,8 @@ class GranianServer:
         native: Any = importlib.import_module("granian._granian")
         futures: Any = importlib.import_module("granian._futures")
         holder = native.SocketHolder(listener.fileno(), False, _BACKLOG)
+        # granian owns the descriptor from here on (it closes it when it stops).
+        listener.detach()
         worker = native.WSGIWorker(
             1,
             (None, holder),
@@ -206,20 +207,23 @@ class GranianServer:
         scheduler = futures._new_cbscheduler(loop, _wsgi_runner(self.app), impl_asyncio=False)
         return worker, scheduler, loop
 
-    def start(self) -> GranianServer:
-        """Start serving (returns self); the spec validator is prepared in the background."""
+    def _serve(self) -> None:
         from granian._granian import WorkerSignal
 
+        self._signal = WorkerSignal()
+        # Called by granian once it has stopped serving (every connection closed).
+        self._signal.add_cb(self._stopped.set)
+        # Returns at once: the Rust runtime serves on its own threads.
+        self._worker.serve_mtr(self._scheduler, self._loop, self._signal)
+
+    def start(self) -> GranianServer:
+        """Start serving (returns self); the spec validator is prepared in the background."""
         from .web.app import warm_up
 
-        if self._signal is None and not self._stopped.is_set():
+        if self._signal is None and not self._closed:
             for name in _GRANIAN_LOGGERS:
                 logging.getLogger(name).addFilter(self._quiet_drops)
-            self._signal = WorkerSignal()
-            # Called by granian once it has stopped serving (every connection closed).
-            self._signal.add_cb(self._stopped.set)
-            # Returns at once: the Rust runtime serves on its own threads.
-            self._worker.serve_mtr(self._scheduler, self._loop, self._signal)
+            self._serve()
             warm_up(self.app)
         return self
 
@@ -239,19 +243,20 @@ class GranianServer:
         """
         from .web.app import close_app
 
-        signal, self._signal = self._signal, None
-        if signal is not None:
-            signal.set()
+        if self._closed:
+            return
+        self._closed = True
+        if self._signal is None:
+            # Never started: granian closes the listening socket it owns only when it stops.
+            self._serve()
+        self._signal.set()
         close_app(self.app)
-        if signal is not None:
-            stopped = self._stopped.wait(timeout)
-            for name in _GRANIAN_LOGGERS:
-                logging.getLogger(name).removeFilter(self._quiet_drops)
-            if not stopped:
-                raise ServerStopTimeout(f"the server did not stop within {timeout} s")
-        else:
-            self._stopped.set()
+        stopped = self._stopped.wait(timeout)
+        for name in _GRANIAN_LOGGERS:
+            logging.getLogger(name).removeFilter(self._quiet_drops)
         self._loop.close()
+        if not stopped:
+            raise ServerStopTimeout(f"the server did not stop within {timeout} s")
 
     def __enter__(self) -> GranianServer:
         return self.start()
