@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .core import MockConfig
-from .live import _bind, check_exposure
+from .live import bind_listener, check_exposure
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -152,7 +152,7 @@ class GranianServer:
         # Imported here: the command line reads its options before paying for Flask and granian.
         from .web.app import close_app, create_app
 
-        listener = _bind(host, port)
+        listener = bind_listener(host, port)
         try:
             listener.listen(_BACKLOG)
             bound_port = listener.getsockname()[1]
