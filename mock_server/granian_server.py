@@ -204,7 +204,9 @@ class GranianServer:
         )
         # WSGI requests run on granian's Python threads; the loop is only the scheduler's handle.
         loop = asyncio.new_event_loop()
-        scheduler = futures._new_cbscheduler(loop, _wsgi_runner(self.app), impl_asyncio=False)
+        # The asyncio flavour (granian's default): the other registers a half-made Task with
+        # asyncio, which then breaks ``asyncio.all_tasks()`` for every later loop of the process.
+        scheduler = futures._new_cbscheduler(loop, _wsgi_runner(self.app), impl_asyncio=True)
         return worker, scheduler, loop
 
     def _serve(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 
@@ -87,3 +88,15 @@ def test_stop_cuts_short_a_request_held_by_a_delay_fault() -> None:
     # Stopping returned well within the 60 s delay (it waits 10 s at most); the request is answered.
     client.join()
     assert answers == [200]
+
+
+def test_asyncio_still_works_in_the_process_after_a_server_ran() -> None:
+    # The pytest plugin's users run async tests (the async client) in the same process.
+    with GranianServer(config=MockConfig(request_log="off")) as server:
+        assert httpx.get(server.url + "/_mock/health", timeout=5).status_code == 200
+
+        async def tasks_seen() -> int:
+            await asyncio.sleep(0)
+            return len(asyncio.all_tasks())
+
+        assert asyncio.run(tasks_seen()) == 1
