@@ -175,10 +175,11 @@ def test_the_control_api_answers_while_64_requests_are_held_by_a_delay(served: S
         for client in clients:
             client.start()
         try:
-            # Once every held request has arrived, the journal lists them (they are recorded when
-            # answered: count the fault's uses instead).
+            # Every held request has arrived once the fault counts 64 uses (the journal records
+            # a request only when it is answered).
             while control.get("/_mock/faults").json()["data"][0]["used"] < 64:
                 assert control.get("/_mock/health").status_code == 200
+                assert any(client.is_alive() for client in clients), errors
             assert control.get("/_mock/health").status_code == 200
             assert control.delete("/_mock/faults").status_code == 204
         finally:
