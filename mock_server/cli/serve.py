@@ -1,7 +1,7 @@
-"""``freepik-mock serve``: the mock behind a production WSGI server (waitress).
+"""``freepik-mock serve``: the mock behind a production HTTP server (granian, in this process).
 
 Every flag is checked here, before anything starts, so that a bad value is a one-line usage error
-(exit 2) rather than a traceback. Flask, waitress and the app are imported only once the options
+(exit 2) rather than a traceback. Flask, granian and the app are imported only once the options
 are known to be good, which also keeps ``--help`` instant.
 """
 
@@ -16,6 +16,7 @@ import click
 from ..core import ControlInputError, MockConfig
 from ..core.faults import parse_fault
 from ..core.scenarios import parse_rule
+from ..granian_server import DEFAULT_THREADS
 from ..live import check_exposure, is_loopback_host
 from .config_file import RULES_META_KEY, ConfigFile, use_config_file
 from .options import CommaSeparated, FiniteFloatRange, HttpUrl, NonEmpty, load_scenarios_file
@@ -206,7 +207,12 @@ def _seconds(maximum: float) -> FiniteFloatRange:
     default="text",
     help="The per-request lines: for people or for log collectors.",
 )
-@_opt("--threads", type=click.IntRange(1, 256), default=8, help="WSGI worker threads.")
+@_opt(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=DEFAULT_THREADS,
+    help="Most requests running at once (threads start when needed).",
+)
 def serve(**options: Any) -> None:
     """Serve the mock API on HOST:PORT until Ctrl-C or SIGTERM.
 
@@ -214,10 +220,10 @@ def serve(**options: Any) -> None:
     flag takes a comma-separated list there.
     """
     config = build_config(options, config_file=click.get_current_context().meta.get(RULES_META_KEY))
-    from ..live import LiveServer
+    from ..granian_server import GranianServer
 
     try:
-        server = LiveServer(
+        server = GranianServer(
             config=config, host=options["host"], port=options["port"], threads=options["threads"]
         )
     except OSError as exc:

@@ -38,6 +38,8 @@ LogFormat = Literal["text", "json"]
 
 def _wsgi_text(value: str) -> str:
     """A WSGI string (bytes held as latin-1) as the UTF-8 text the client sent."""
+    if value.isascii():  # nearly always: nothing to decode
+        return value
     return value.encode("latin-1", "replace").decode("utf-8", "replace")
 
 

@@ -11,7 +11,8 @@ import pytest
 
 #: Libraries that cost tens to hundreds of milliseconds to import.
 HEAVY = (
-    "flask", "waitress", "httpx", "openapi_core", "jsonschema", "jsonschema_rs", "yaml", "lameenc"
+    "flask", "waitress", "granian", "httpx", "openapi_core", "jsonschema", "jsonschema_rs", "yaml",
+    "lameenc",
 )  # fmt: skip
 
 
