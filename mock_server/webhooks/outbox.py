@@ -73,12 +73,7 @@ class Outbox:
         max_log: int = 10_000,
     ) -> None:
         self.config = config
-        self.retry = retry or RetryPolicy(
-            max_retries=config.webhook_max_retries,
-            initial_backoff=config.webhook_initial_backoff,
-            max_backoff=config.webhook_max_backoff,
-            seed=config.seed,
-        )
+        self.retry = retry or RetryPolicy.from_config(config)
         self.sender = Sender(
             targets=targets or TargetPolicy(allow=config.webhook_allow),
             signer=Signer(secrets=config.effective_webhook_secrets),
