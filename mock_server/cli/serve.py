@@ -41,7 +41,7 @@ MAX_WEBHOOK_SECONDS = 300.0
 _COMMA = CommaSeparated()
 
 
-class _RetrySchedule(click.ParamType):
+class _RetrySchedule(click.ParamType):  # type: ignore[type-arg]
     """``0,5,300,...`` (seconds; a list in a config file), checked as the outbox reads it."""
 
     name = "SECONDS,..."
@@ -55,6 +55,7 @@ class _RetrySchedule(click.ParamType):
             return parse_retry_schedule(value if isinstance(value, str | list) else str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 __all__ = [
     "DEFAULT_WEBHOOK_SECRET",
-    "MAX_RETRY_DELAY", "MockConfig",
+    "MAX_RETRY_DELAY",
     "STANDARD_RETRY_SCHEDULE",
+    "MockConfig",
     "check_retry_schedule",
 ]
 
@@ -43,9 +44,9 @@ class MockConfig:
     ``webhook_initial_backoff`` or ``webhook_max_backoff`` instead gives the older exponential
     backoff: that many retries (default 5), waiting the initial backoff (default 1 s) plus up to
     20 % jitter, doubling up to the maximum (default 300 s); the two kinds cannot be mixed. At
-    most ``webhook_response_cap`` bytes of an answer are read. ``webhook_workers`` is how many attempts may be in flight to one receiver
-    (scheme, host and port) at once; every receiver has workers of its own, so one that hangs
-    never delays the others.
+    most ``webhook_response_cap`` bytes of an answer are read. ``webhook_workers`` is how many
+    attempts may be in flight to one receiver (scheme, host and port) at once; every receiver has
+    workers of its own, so one that hangs never delays the others.
     """
 
     api_keys: tuple[str, ...] = ()
