@@ -81,6 +81,7 @@ class Outbox:
                 timeout=config.webhook_timeout,
                 response_cap=config.webhook_response_cap,
                 user_agent=f"freepik-mock/{__version__} (webhooks)",
+                keep_alive=config.webhook_workers,
             ),
             mock_now=clock.now,
             duplicate=config.chaos_duplicate,
@@ -232,6 +233,7 @@ class Outbox:
             self._cond.notify_all()
         self.lanes.close()
         self.sender.lookups.close()
+        self.sender.deliverer.close()
 
     # -- internals (the lock is held unless said otherwise) ------------------------------------
     def _new_message(
