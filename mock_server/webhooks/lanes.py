@@ -55,12 +55,19 @@ class Lanes:
     """Runs jobs on threads named ``<name>-<n>``, at most ``per_target`` at once per lane."""
 
     def __init__(
-        self, *, per_target: int, name: str = "freepik-mock-webhook", linger: float = 2.0
+        self,
+        *,
+        per_target: int,
+        name: str = "freepik-mock-webhook",
+        linger: float = 2.0,
+        on_drained: Callable[[LaneKey], None] | None = None,
     ) -> None:
         if per_target < 1:
             raise ValueError("per_target must be at least 1")
         self.per_target = per_target
         self.linger = linger
+        #: Called (no lock held) when a lane's last thread ends: it had no work for ``linger``.
+        self.on_drained = on_drained
         self._name = name
         self._lock = threading.Lock()
         self._lanes: dict[LaneKey, _Lane] = {}
@@ -111,6 +118,7 @@ class Lanes:
                 thread.join()
 
     def _serve(self, key: LaneKey, lane: _Lane) -> None:
+        drained = False
         try:
             done = False
             while (job := self._next(key, lane, done=done)) is not None:
@@ -122,6 +130,12 @@ class Lanes:
         finally:
             with self._lock:
                 self._threads.discard(threading.current_thread())
+                drained = key not in self._lanes
+        if drained and self.on_drained is not None:
+            try:
+                self.on_drained(key)
+            except Exception:  # the lane is gone either way
+                log.exception("webhook lane clean-up failed")
 
     def _next(self, key: LaneKey, lane: _Lane, *, done: bool) -> Job | None:
         """The lane's next job (``done``: the thread ended one), waiting up to ``linger`` for

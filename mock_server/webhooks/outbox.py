@@ -99,7 +99,12 @@ class Outbox:
         self._jobs = JobCounter(self._cond, stall_timeout=2 * config.webhook_timeout + 30.0)
         #: How often ``wait_idle`` gave up: each time, an ``advance`` returned before its attempts.
         self.stalls = 0
-        self.lanes = Lanes(per_target=config.webhook_workers)
+        # A receiver's kept-alive connections are closed once its lane has had no work for a
+        # moment (the lane's threads linger that long), so a receiver that stops is not kept
+        # waiting for connections the mock no longer needs.
+        self.lanes = Lanes(
+            per_target=config.webhook_workers, on_drained=self.sender.deliverer.pool.discard
+        )
 
     # -- wiring --------------------------------------------------------------------------------
     def attach(self, engine: MockEngine) -> None:
@@ -221,6 +226,7 @@ class Outbox:
             self._order.clear()
             self._ids.reset()
             self._cond.notify_all()
+        self.sender.deliverer.pool.discard()
 
     def close(self) -> None:
         """Abort attempts in flight and stop the worker threads, waiting for them (idempotent)."""

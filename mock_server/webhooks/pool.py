@@ -5,7 +5,9 @@ to: an attempt reuses one only if that address is among the ones its own check a
 new DNS answer can never be sent to over an old connection, and no check is skipped. At most
 ``per_key`` idle connections are kept per receiver (the lane's workers), each for ``expiry``
 seconds of real time (below the 5 s idle timeout common to servers, such as Node's) or until
-the receiver closes it. A connection is only ever used by one attempt at a time: an attempt
+the receiver closes it; the outbox closes a receiver's idle connections as soon as its lane has
+had no work for a moment, and all of them on reset, so a receiver that stops is not kept
+waiting for them. A connection is only ever used by one attempt at a time: an attempt
 takes it out of the pool and gives it back when the answer was read to its end.
 """
 
@@ -94,11 +96,16 @@ class ConnectionPool:
         with self._lock:
             return len(self._idle.get(key, ()))
 
+    def discard(self, key: object | None = None) -> None:
+        """Close the idle connections to ``key`` (to every receiver when None)."""
+        with self._lock:
+            keys = list(self._idle) if key is None else [key] if key in self._idle else []
+            connections = [connection for k in keys for connection in self._idle.pop(k)]
+        for connection in connections:
+            connection.close()
+
     def close(self) -> None:
         """Close every idle connection; connections given back later are closed too."""
         with self._lock:
             self._closed = True
-            connections = [connection for idle in self._idle.values() for connection in idle]
-            self._idle.clear()
-        for connection in connections:
-            connection.close()
+        self.discard()
