@@ -71,6 +71,7 @@ class Outbox:
         targets: TargetPolicy | None = None,
         retry: RetryPolicy | None = None,
         max_log: int = 10_000,
+        max_log_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         self.config = config
         self.retry = retry or RetryPolicy.from_config(config)
@@ -90,7 +91,8 @@ class Outbox:
         self._scheduler = scheduler
         self._ids = IdFactory(seed=config.seed)
         self._cond = threading.Condition()
-        self._log = MessageLog(limit=max_log)
+        #: The delivery log (``max_log`` messages, finished ones within ``max_log_bytes``).
+        self.delivery_log = MessageLog(limit=max_log, max_bytes=max_log_bytes)
         self._order = TaskOrder(out_of_order=config.chaos_out_of_order)
         self._cancellations: set[Cancellation] = set()
         self._generation = 0
@@ -167,7 +169,7 @@ class Outbox:
         start over (one already scheduled is void). ``NotFound`` for an unknown id.
         """
         with self._cond:
-            message = self._log.find(webhook_id)
+            message = self.delivery_log.find(webhook_id)
             target = message.jobs_done + (2 if message.in_flight else 1)
             generation = self._generation
             message.state = DeliveryState.PENDING
@@ -175,6 +177,7 @@ class Outbox:
             message.retries = 0
             message.next_attempt_at = None
             message.token += 1  # a retry already scheduled is void
+            self.delivery_log.update(message)  # pending again: never dropped until it is settled
             if message.in_flight:
                 message.rerun = True
             else:
@@ -184,12 +187,12 @@ class Outbox:
     def get(self, webhook_id: str) -> MessageRecord:
         """One logged message; ``NotFound`` for an unknown id."""
         with self._cond:
-            return self._log.find(webhook_id).record()
+            return self.delivery_log.find(webhook_id).record()
 
     def messages(self, *, task_id: str | None = None) -> list[MessageRecord]:
         """The log, oldest first, optionally of one task only."""
         with self._cond:
-            return self._log.records(task_id=task_id)
+            return self.delivery_log.records(task_id=task_id)
 
     def make_task_id(self) -> str:
         """A task id for an ad-hoc message that names none (repeatable under ``--seed``)."""
@@ -222,7 +225,7 @@ class Outbox:
             self._generation += 1
             for cancellation in self._cancellations:
                 cancellation.cancel()
-            self._log.clear()
+            self.delivery_log.clear()
             self._order.clear()
             self._ids.reset()
             self._cond.notify_all()
@@ -254,7 +257,7 @@ class Outbox:
             origin=origin,
             created_at=self._scheduler.now(),
         )
-        self._log.add(message)
+        self.delivery_log.add(message)
         return message
 
     def _advance_queue(self, task_id: str, *, at: float) -> None:
@@ -356,6 +359,7 @@ class Outbox:
             self._dispatch(message, trigger="replay", at=max(now, self._scheduler.now()))
         elif message.origin == _TASK:
             self._advance_queue(message.task_id, at=now)
+        self.delivery_log.update(message)  # settled: counted (and maybe trimmed) from now on
 
     def _judge(self, message: Message, attempt: Attempt) -> float | None:
         """Delivered, given up, or retried later (410 stops retries; Retry-After is honoured).
