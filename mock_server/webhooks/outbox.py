@@ -20,6 +20,7 @@ is due the backoff after it ends. Replays and ad-hoc sends happen "now" (the sch
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -41,7 +42,7 @@ from .messages import (
     task_message_body,
 )
 from .order import TaskOrder
-from .progress import JobCounter
+from .progress import JobCounter, StallWatch, StallWatches
 from .retry import RetryPolicy
 from .sender import JobOutcome, Sender
 from .signing import Signer
@@ -101,6 +102,7 @@ class Outbox:
         self._jobs = JobCounter(self._cond, stall_timeout=2 * config.webhook_timeout + 30.0)
         #: How often ``wait_idle`` gave up: each time, an ``advance`` returned before its attempts.
         self.stalls = 0
+        self._stall_watches = StallWatches()
         # A receiver's kept-alive connections are closed once its lane has had no work for a
         # moment (the lane's threads linger that long), so a receiver that stops is not kept
         # waiting for connections the mock no longer needs.
@@ -211,13 +213,24 @@ class Outbox:
                 return False
             done = self._jobs.wait(lambda: self._jobs.busy == 0 or self._closed)
             if not done:
-                self.stalls += 1
+                self.record_stall()
                 log.warning(
                     "gave up waiting for webhook attempts: %d job(s) made no progress in %.0f s",
                     self._jobs.busy,
                     self._jobs.stall_timeout,
                 )
             return done
+
+    def watch_stalls(self) -> contextlib.AbstractContextManager[StallWatch]:
+        """``with outbox.watch_stalls() as watch: engine.advance(...)``; then ``watch.stalled``
+        says whether a wait for attempts gave up *on this thread* inside the block (race-free:
+        a concurrent advance's stall is its own)."""
+        return self._stall_watches.watch()
+
+    def record_stall(self) -> None:
+        """What ``wait_idle`` does when attempts made no progress for too long (on its thread)."""
+        self.stalls += 1
+        self._stall_watches.record()
 
     def reset(self) -> None:
         """Forget every message, pending or not; attempts in flight are aborted and not logged."""
