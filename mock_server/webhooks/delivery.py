@@ -14,21 +14,19 @@ its own deadline: that is what the connection's idleness cost, not the receiver'
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import functools
-import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import httpcore
 
 from .pool import ConnectionPool, PooledConnection
+from .sockets import Cancellation, DeadlineStream, PinnedBackend
 from .targets import Target
 
 __all__ = ["AttemptResult", "Cancellation", "Deliverer", "parse_retry_after"]
@@ -65,141 +63,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         when = when.replace(tzinfo=UTC)
     current = datetime.now(UTC).timestamp() if now is None else now
     return max(0.0, when.timestamp() - current)
-
-
-class Cancellation:
-    """Lets another thread abort an attempt: its sockets are shut down, its waits end."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sockets: set[socket.socket] = set()
-        self._wakers: list[threading.Event] = []
-        self.cancelled = False
-
-    def register(self, sock: socket.socket) -> None:
-        """Track a socket of the attempt (shut at once if already cancelled)."""
-        with self._lock:
-            self._sockets.add(sock)
-            if not self.cancelled:
-                return
-        _shutdown(sock)
-
-    def wake_on_cancel(self, event: threading.Event) -> None:
-        """Set ``event`` when the attempt is cancelled (at once if it already is)."""
-        with self._lock:
-            self._wakers.append(event)
-            if not self.cancelled:
-                return
-        event.set()
-
-    def cancel(self) -> None:
-        """Abort the attempt (idempotent)."""
-        with self._lock:
-            self.cancelled = True
-            sockets = list(self._sockets)
-            wakers = list(self._wakers)
-        for sock in sockets:
-            _shutdown(sock)
-        for event in wakers:
-            event.set()
-
-
-def _shutdown(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed or never connected: nothing to abort
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A stream whose every read and write ends by one deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream, *, deadline: float) -> None:
-        self._inner = inner
-        self._deadline = deadline
-
-    def arm(self, *, deadline: float, cancellation: Cancellation) -> None:
-        """Hold the stream to a new attempt's deadline and let that attempt abort it."""
-        self._deadline = deadline
-        sock = self._inner.get_extra_info("socket")
-        if isinstance(sock, socket.socket):
-            cancellation.register(sock)
-
-    def _remaining(self, error: type[Exception]) -> float:
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0:
-            raise error("deadline reached")
-        return remaining
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._remaining(httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._remaining(httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        inner = self._inner.start_tls(
-            ssl_context, server_hostname, self._remaining(httpcore.ConnectTimeout)
-        )
-        return _DeadlineStream(inner, deadline=self._deadline)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _PinnedBackend(httpcore.NetworkBackend):
-    """Connects to the target's checked addresses only, whatever host the URL names."""
-
-    def __init__(self, *, target: Target, deadline: float, cancellation: Cancellation) -> None:
-        self._target = target
-        self._deadline = deadline
-        self._cancellation = cancellation
-        self._backend = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        if self._cancellation.cancelled:
-            raise httpcore.ConnectError("attempt cancelled")
-        error: Exception = httpcore.ConnectError("no address to connect to")
-        for address in self._target.addresses:
-            remaining = self._deadline - time.monotonic()
-            if remaining <= 0:
-                raise httpcore.ConnectTimeout("deadline reached")
-            try:
-                stream = self._backend.connect_tcp(
-                    address, self._target.port, timeout=remaining, socket_options=socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-                continue
-            sock = stream.get_extra_info("socket")
-            if isinstance(sock, socket.socket):
-                self._cancellation.register(sock)
-            return _DeadlineStream(stream, deadline=self._deadline)
-        raise error
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("unix sockets are not webhook targets")
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
 
 
 def _describe(exc: Exception, *, timeout: float) -> str:
@@ -306,7 +169,7 @@ class Deliverer:
         self, target: Target, *, url: httpcore.URL, deadline: float, cancellation: Cancellation
     ) -> PooledConnection:
         """A new connection to one of the target's checked addresses (TLS for https)."""
-        backend = _PinnedBackend(target=target, deadline=deadline, cancellation=cancellation)
+        backend = PinnedBackend(target=target, deadline=deadline, cancellation=cancellation)
         stream: httpcore.NetworkStream = backend.connect_tcp(target.host, target.port)
         if target.scheme == "https":
             try:
@@ -336,7 +199,7 @@ class Deliverer:
     ) -> AttemptResult | None:
         """The request and its answer over ``connection``; None when a reused one was stale."""
         stream = connection.stream
-        if isinstance(stream, _DeadlineStream):
+        if isinstance(stream, DeadlineStream):
             stream.arm(deadline=deadline, cancellation=cancellation)
         limit = {"connect": self.timeout, "read": self.timeout, "write": self.timeout}
         status: int | None = None
