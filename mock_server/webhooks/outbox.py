@@ -12,7 +12,8 @@ When things happen, in mock time. Every attempt has the instant it was due: the 
 status change for a message's first attempt, of the retry for a retry, and, for a message that
 waited for an earlier one of its task, the instant that one was settled. On the manual clock an
 attempt is recorded at that instant (an attempt takes no mock time) and its retry is due that
-instant plus the backoff or the receiver's ``Retry-After``, in mock seconds; the engine catches up
+instant plus the retry schedule's wait (see ``retry``) or the receiver's ``Retry-After``, in
+mock seconds; the engine catches up
 instant by instant, so one big ``advance`` makes every attempt and retry due by then, at the same
 instants as many small ones. On the real clock an attempt is recorded when it starts and its retry
 is due the backoff after it ends. Replays and ad-hoc sends happen "now" (the scheduler's instant).
