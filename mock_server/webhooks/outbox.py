@@ -13,10 +13,10 @@ status change for a message's first attempt, of the retry for a retry, and, for 
 waited for an earlier one of its task, the instant that one was settled. On the manual clock an
 attempt is recorded at that instant (an attempt takes no mock time) and its retry is due that
 instant plus the retry schedule's wait (see ``retry``) or the receiver's ``Retry-After``, in
-mock seconds; the engine catches up
-instant by instant, so one big ``advance`` makes every attempt and retry due by then, at the same
-instants as many small ones. On the real clock an attempt is recorded when it starts and its retry
-is due the backoff after it ends. Replays and ad-hoc sends happen "now" (the scheduler's instant).
+mock seconds; the engine catches up instant by instant, so one big ``advance`` makes every
+attempt and retry due by then, at the same instants as many small ones. On the real clock an
+attempt is recorded when it starts and its retry is due the wait after it ends. Replays and
+ad-hoc sends happen "now" (the scheduler's instant).
 """
 
 from __future__ import annotations
@@ -378,8 +378,8 @@ class Outbox:
     def _judge(self, message: Message, attempt: Attempt) -> float | None:
         """Delivered, given up, or retried later (410 stops retries; Retry-After is honoured).
 
-        Answers when the retry is due, None when there is none. The delay (backoff with jitter,
-        or ``Retry-After``) counts in mock seconds from the attempt's instant on the manual
+        Answers when the retry is due, None when there is none. The delay (the schedule's next
+        wait, or ``Retry-After``) counts in mock seconds from the attempt's instant on the manual
         clock (its due instant), from now (the attempt's end) on the real clock.
         """
         if attempt.status_code is not None and 200 <= attempt.status_code < 300:
