@@ -49,10 +49,10 @@ class _RetrySchedule(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from ..webhooks import parse_retry_schedule
 
-        if isinstance(value, tuple) and all(isinstance(item, float) for item in value):
-            return value  # already converted
         try:
-            return parse_retry_schedule(value if isinstance(value, str | list) else str(value))
+            return parse_retry_schedule(
+                value if isinstance(value, str | list | tuple) else str(value)
+            )
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
