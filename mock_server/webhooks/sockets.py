@@ -65,12 +65,24 @@ def _shutdown(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
+#: Writes are gathered up to this size before they are sent (a webhook request is far smaller).
+_GATHER = 64 * 1024
+#: Sent without waiting for the previous segment's ACK: a request is one small write.
+_NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
+
+
 class DeadlineStream(httpcore.NetworkStream):
-    """A stream whose every read and write ends by one deadline."""
+    """A stream whose every read and write ends by one deadline.
+
+    httpcore writes a request's head and body separately; the stream gathers the writes and
+    sends them together when the answer is read, so that a request is one segment (one system
+    call, and no wait for an ACK between the two halves).
+    """
 
     def __init__(self, inner: httpcore.NetworkStream, *, deadline: float) -> None:
         self._inner = inner
         self._deadline = deadline
+        self._pending = bytearray()
 
     def arm(self, *, deadline: float, cancellation: Cancellation) -> None:
         """Hold the stream to a new attempt's deadline and let that attempt abort it."""
@@ -85,13 +97,23 @@ class DeadlineStream(httpcore.NetworkStream):
             raise error("deadline reached")
         return remaining
 
+    def _flush(self) -> None:
+        if self._pending:
+            data = bytes(self._pending)
+            self._pending.clear()
+            self._inner.write(data, self._remaining(httpcore.WriteTimeout))
+
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self._flush()
         return self._inner.read(max_bytes, self._remaining(httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._remaining(httpcore.WriteTimeout))
+        self._pending += buffer
+        if len(self._pending) >= _GATHER:
+            self._flush()
 
     def close(self) -> None:
+        self._pending.clear()
         self._inner.close()
 
     def start_tls(
@@ -135,7 +157,10 @@ class PinnedBackend(httpcore.NetworkBackend):
                 raise httpcore.ConnectTimeout("deadline reached")
             try:
                 stream = self._backend.connect_tcp(
-                    address, self._target.port, timeout=remaining, socket_options=socket_options
+                    address,
+                    self._target.port,
+                    timeout=remaining,
+                    socket_options=[*(socket_options or ()), *_NO_DELAY],
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
