@@ -40,6 +40,24 @@ MAX_STATUS_SECONDS = 86_400.0
 MAX_WEBHOOK_SECONDS = 300.0
 
 _COMMA = CommaSeparated()
+
+
+class _RetrySchedule(click.ParamType):  # type: ignore[type-arg]
+    """``0,5,300,...`` (seconds; a list in a config file), checked as the outbox reads it."""
+
+    name = "SECONDS,..."
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ..webhooks import parse_retry_schedule
+
+        try:
+            return parse_retry_schedule(
+                value if isinstance(value, str | list | tuple) else str(value)
+            )
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -100,6 +118,12 @@ def build_config(options: dict[str, Any], *, config_file: ConfigFile | None = No
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     _checked_webhook_options(options)
+    legacy = options["webhook_retries"] is not None or options["webhook_backoff"] is not None
+    if options["webhook_retry_schedule"] is not None and legacy:
+        raise click.UsageError(
+            "--webhook-retry-schedule cannot be combined with --webhook-retries or "
+            "--webhook-backoff (the older exponential backoff): choose one"
+        )
     try:
         return MockConfig(
             api_keys=tuple(options["api_key"]),
@@ -114,6 +138,7 @@ def build_config(options: dict[str, Any], *, config_file: ConfigFile | None = No
             webhook_allow=tuple(options["webhook_allow"]) or ("loopback",),
             webhook_on_created=options["webhook_on_created"],
             webhook_timeout=options["webhook_timeout"],
+            webhook_retry_schedule=options["webhook_retry_schedule"],
             webhook_max_retries=options["webhook_retries"],
             webhook_initial_backoff=options["webhook_backoff"],
             chaos_duplicate=options["chaos_duplicate"],
@@ -185,9 +210,24 @@ def _seconds(maximum: float) -> FiniteFloatRange:
     default=10.0,
     help="Per attempt, s.",
 )
-@_opt("--webhook-retries", type=click.IntRange(min=0), default=5, help="Retries per message.")
 @_opt(
-    "--webhook-backoff", type=_seconds(MAX_WEBHOOK_SECONDS), default=1.0, help="First retry delay."
+    "--webhook-retry-schedule",
+    type=_RetrySchedule(),
+    default=None,
+    help="Attempt times, s, each after the one before. [default: 0,5,300,1800,7200,18000,36000,"
+    "36000]",
+)
+@_opt(
+    "--webhook-retries",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Exponential backoff instead: retries per message. [default: 5]",
+)
+@_opt(
+    "--webhook-backoff",
+    type=_seconds(MAX_WEBHOOK_SECONDS),
+    default=None,
+    help="Exponential backoff instead: first retry delay. [default: 1.0]",
 )
 @_opt("--chaos-duplicate", is_flag=True, help="Chaos: send every webhook message twice.")
 @_opt("--chaos-out-of-order", is_flag=True, help="Chaos: deliver a task's messages out of order.")
