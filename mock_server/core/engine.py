@@ -301,6 +301,7 @@ class MockEngine:
             if not reached:
                 return
             task.announced = len(changes)
+            self.tasks.touch(task)  # readers polling "since" see the new status
             for status, _ in reached:
                 for listener in self._listeners:
                     listener.on_status_change(task, status)
