@@ -300,8 +300,11 @@ class MockEngine:
             reached = changes[task.announced :]
             if not reached:
                 return
+            if len(changes) > max(task.announced, 1):
+                # A status after CREATED (which the store counted when it took the task):
+                # readers polling "since" see the change.
+                self.tasks.touch(task)
             task.announced = len(changes)
-            self.tasks.touch(task)  # readers polling "since" see the new status
             for status, _ in reached:
                 for listener in self._listeners:
                     listener.on_status_change(task, status)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .faults import path_matches
 from .masking import SENSITIVE_HEADERS, mask_secret
-from .paging import Page
+from .paging import Page, since_start
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -229,6 +229,7 @@ class RequestJournal:
         self._entries: deque[tuple[JournalEntry, int, int]] = deque()
         self._bytes = 0
         self._sequence = 0
+        self._cleared_at = 0
 
     def record(
         self,
@@ -316,6 +317,9 @@ class RequestJournal:
         with self._lock:
             total = len(self._entries)
             cursor = self._sequence
+            since, restarted = since_start(
+                since, sequence=self._sequence, cleared_at=self._cleared_at
+            )
             # Newest first, as far back as the cursor; the filters cost no more than that.
             recent: list[tuple[JournalEntry, int]] = []
             for entry, _, sequence in reversed(self._entries):
@@ -340,13 +344,16 @@ class RequestJournal:
             cursor_at = sequence
         if more:
             cursor = cursor_at  # the next read goes on after the last entry this one holds
-        return Page(items=items, total=total, cursor=cursor, has_more=more)
+        return Page(items=items, total=total, cursor=cursor, has_more=more, restarted=restarted)
 
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+            # The clear is a change: a cursor from before it differs from one read just after.
+            self._sequence += 1
+            self._cleared_at = self._sequence  # the counter goes on (see core/paging.py)
 
     def __len__(self) -> int:
         with self._lock:

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from .errors import TaskStoreFull
-from .paging import Page
+from .paging import Page, since_start
 from .tasks import Task
 
 __all__ = ["DEFAULT_MAX_TASKS", "TaskIdFactory", "TaskStore"]
@@ -71,6 +71,7 @@ class TaskStore:
         # a "since" read walks back from the newest change only as far as its cursor.
         self._sequence = 0
         self._changes: dict[str, int] = {}
+        self._cleared_at = 0
 
     def add(self, task: Task) -> None:
         """Store ``task``; the task that finished first goes if the store is full.
@@ -115,6 +116,9 @@ class TaskStore:
         """
         with self._lock:
             pool = self._by_key.get(api_key, {}) if api_key is not None else self._tasks
+            since, restarted = since_start(
+                since, sequence=self._sequence, cleared_at=self._cleared_at
+            )
             if since is None:
                 items, more = _take(reversed(pool.values()), match=match, limit=limit)
                 items.reverse()
@@ -138,7 +142,9 @@ class TaskStore:
                 last = sequence
             if more:
                 cursor = last  # the next read goes on after the last task this one holds
-            return Page(items=items, total=len(pool), cursor=cursor, has_more=more)
+            return Page(
+                items=items, total=len(pool), cursor=cursor, has_more=more, restarted=restarted
+            )
 
     def mark_finished(self, task: Task) -> None:
         """``task`` needs nothing more: it may be forgotten when room is needed."""
@@ -165,6 +171,9 @@ class TaskStore:
             self._by_key.clear()
             self._finished.clear()
             self._changes.clear()  # the counter goes on: an old cursor must not match new tasks
+            # The clear is a change: a cursor from before it differs from one read just after.
+            self._sequence += 1
+            self._cleared_at = self._sequence
             self.evicted = 0
 
     def _evict_oldest_finished(self) -> bool:

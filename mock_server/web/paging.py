@@ -55,4 +55,5 @@ def page_view(page: Page[T], view: Callable[[T], Any]) -> dict[str, Any]:
         "total": page.total,
         "cursor": page.cursor,
         "has_more": page.has_more,
+        "restarted": page.restarted,
     }

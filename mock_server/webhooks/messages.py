@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..core import NotFound, Task, TaskStatus
-from ..core.paging import Page
+from ..core.paging import Page, since_start
 
 __all__ = [
     "Attempt",
@@ -203,6 +203,7 @@ class MessageLog:
         # order: a "since" read walks back from the newest change only as far as its cursor.
         self._sequence = 0
         self._changes: dict[str, int] = {}
+        self._cleared_at = 0
 
     def add(self, message: Message) -> None:
         """Log a new message, trimming old finished ones past the limits."""
@@ -263,6 +264,7 @@ class MessageLog:
         order. Reads newest first only as far as it needs (``since``, or ``limit`` matches)."""
         total = len(self._messages)
         more = False
+        since, restarted = since_start(since, sequence=self._sequence, cleared_at=self._cleared_at)
         if since is None:
             taken: list[Message] = []
             for message in reversed(self._messages.values()):
@@ -293,11 +295,14 @@ class MessageLog:
             cursor_at = sequence
         if more:
             cursor = cursor_at  # the next read goes on after the last message this one holds
-        return Page(items=items, total=total, cursor=cursor, has_more=more)
+        return Page(items=items, total=total, cursor=cursor, has_more=more, restarted=restarted)
 
     def clear(self) -> None:
         """Forget every message."""
         self._messages.clear()
         self._finished.clear()
         self._changes.clear()  # the counter goes on: an old cursor must not match new messages
+        # The clear is a change: a cursor from before it differs from one read just after.
+        self._sequence += 1
+        self._cleared_at = self._sequence
         self.finished_bytes = 0

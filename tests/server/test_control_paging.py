@@ -119,14 +119,38 @@ def test_status_text_and_key_filters_are_applied_by_the_server(client: FlaskClie
     assert mine["total"] == 1
 
 
-def test_a_reset_does_not_restart_the_cursor(client: FlaskClient) -> None:
+def test_a_cursor_from_before_a_reset_says_the_list_restarted(client: FlaskClient) -> None:
     new_task(client, "before the reset")
     cursor = read(client, "/_mock/tasks")["cursor"]
+    assert read(client, "/_mock/tasks", since=cursor)["restarted"] is False
     assert client.post("/_mock/reset").status_code == 200
     after = new_task(client, "after the reset")
     answer = read(client, "/_mock/tasks", since=cursor)
     assert ids(answer) == [after]
     assert answer["total"] == 1
+    assert answer["restarted"] is True
+    # The counter went on: the new cursor is past the old one, and nothing restarts after it.
+    assert answer["cursor"] > cursor
+    assert read(client, "/_mock/tasks", since=answer["cursor"])["restarted"] is False
+
+
+def test_a_cursor_from_another_run_reads_everything_from_the_start(client: FlaskClient) -> None:
+    made = new_task(client, "a song")
+    answer = read(client, "/_mock/tasks", since=10**9)
+    assert ids(answer) == [made]
+    assert answer["restarted"] is True
+    entries = read(client, "/_mock/requests", since=10**9)
+    assert len(entries["data"]) == 1
+    assert entries["restarted"] is True
+
+
+def test_clearing_the_journal_restarts_its_cursor(client: FlaskClient) -> None:
+    new_task(client, "a song")
+    cursor = read(client, "/_mock/requests")["cursor"]
+    assert client.delete("/_mock/requests").status_code == 204
+    answer = read(client, "/_mock/requests", since=cursor)
+    assert answer["restarted"] is True
+    assert answer["data"] == []
 
 
 def test_a_task_forgotten_to_make_room_leaves_the_changes(
