@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from selenium.webdriver.support.ui import Select
 
+from freepik_mock.contract.receiver import WebhookReceiver
 from tests.conftest import API_KEY
 from tests.server.test_dashboard_browser import (
     VENDOR_PATH,
@@ -97,4 +98,19 @@ def test_the_journal_and_the_deliveries_show_the_newest_page_and_the_count(
     dashboard.wait(lambda: dashboard.text(".count") == f"{PAGE} of 251 requests, newest first")
     first: Any = dashboard.find("details.entry .path").text
     assert first == f"{VENDOR_PATH}/{made[0]}"
+    assert dashboard.console_errors() == []
+
+
+def test_the_deliveries_show_the_count_and_a_new_message_live(dashboard: Dashboard) -> None:
+    with WebhookReceiver() as receiver:
+        for _ in range(3):
+            sent = dashboard.api.post("/_mock/webhooks/send", json={"url": receiver.url})
+            assert sent.status_code == 201, sent.text
+        dashboard.open("#/deliveries")
+        dashboard.wait(lambda: dashboard.text(".count") == "3 of 3 messages")
+        assert len(dashboard.find_all("article.message")) == 3
+        sent = dashboard.api.post("/_mock/webhooks/send", json={"url": receiver.url})
+        newest = sent.json()["webhook_id"]
+        dashboard.wait(lambda: dashboard.text(".count") == "4 of 4 messages")
+        assert dashboard.find("article.message").get_attribute("data-webhook-id") == newest
     assert dashboard.console_errors() == []
