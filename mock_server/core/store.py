@@ -110,25 +110,23 @@ class TaskStore:
         """The newest ``limit`` tasks (all without it) that ``match``, oldest first; or, with
         ``since``, the tasks changed after that cursor, in change order (the first ``limit``).
 
-        Costs the tasks it reads: newest first until ``limit`` matched, or the changes after
-        ``since``; never a copy of the whole store. ``total`` counts the key's tasks (every
-        task without a key) whatever ``match`` keeps.
+        Costs the tasks it reads: newest first until ``limit`` matched (a filter reads a copy of
+        the references, outside the lock), or the changes after ``since``. ``total`` counts the
+        key's tasks (every task without a key) whatever ``match`` keeps.
         """
+        if since is None:
+            return self._newest(api_key=api_key, limit=limit, match=match)
         with self._lock:
             pool = self._by_key.get(api_key, {}) if api_key is not None else self._tasks
             since, restarted = since_start(
                 since, sequence=self._sequence, cleared_at=self._cleared_at
             )
-            if since is None:
-                items, more = _take(reversed(pool.values()), match=match, limit=limit)
-                items.reverse()
-                return Page(items=items, total=len(pool), cursor=self._sequence, has_more=more)
             changed: list[tuple[str, int]] = []
             for task_id, sequence in reversed(self._changes.items()):
-                if sequence <= since:
+                if sequence <= (since or 0):
                     break
                 changed.append((task_id, sequence))
-            items = []
+            items: list[Task] = []
             cursor = self._sequence
             more = False
             for task_id, sequence in reversed(changed):
@@ -145,6 +143,23 @@ class TaskStore:
             return Page(
                 items=items, total=len(pool), cursor=cursor, has_more=more, restarted=restarted
             )
+
+    def _newest(
+        self, *, api_key: str | None, limit: int | None, match: Callable[[Task], bool] | None
+    ) -> Page[Task]:
+        with self._lock:
+            pool = self._by_key.get(api_key, {}) if api_key is not None else self._tasks
+            total, cursor = len(pool), self._sequence
+            if match is None:
+                items, more = _take(reversed(pool.values()), match=None, limit=limit)
+                items.reverse()
+                return Page(items=items, total=total, cursor=cursor, has_more=more)
+            # A filter may read far back: the references are copied under the lock (fast, in C)
+            # and read outside it, so that creates do not wait for the filter.
+            snapshot = list(pool.values())
+        items, more = _take(reversed(snapshot), match=match, limit=limit)
+        items.reverse()
+        return Page(items=items, total=total, cursor=cursor, has_more=more)
 
     def mark_finished(self, task: Task) -> None:
         """``task`` needs nothing more: it may be forgotten when room is needed."""
