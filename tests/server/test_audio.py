@@ -20,7 +20,7 @@ from freepik_mock.server.audio.frames import Mp3FormatError, parse_header, split
 
 @pytest.fixture(scope="module")
 def renderer() -> TrackRenderer:
-    """One renderer for the module: each style's material is made once (no track depends on it)."""
+    """One renderer for the module: its segments are made once (no track depends on it)."""
     return TrackRenderer()
 
 
