@@ -15,10 +15,11 @@ import miniaudio
 import pytest
 from flask import Flask
 
-from freepik_mock.server.audio import TrackRenderer
+from freepik_mock.server.audio import AUDIO_FORMAT_VERSION, TrackRenderer
 from freepik_mock.server.audio.frames import parse_header, split_frames
 from freepik_mock.server.audio.style import style_for_prompt
 from freepik_mock.server.web import get_state
+from freepik_mock.server.web.results import result_etag
 from tests.conftest import API_KEY
 
 PATH = "/v1/ai/music-generation"
@@ -200,3 +201,23 @@ def test_styles_alike_but_for_the_order_of_their_chords_keep_their_own_order() -
     renderer = TrackRenderer()
     renderer.render(task_id="t", prompt=first, length_seconds=30)
     assert renderer.render(task_id="t", prompt=second, length_seconds=30) == fresh
+
+
+def test_a_copy_from_an_older_audio_format_is_not_revalidated(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(api_keys=(API_KEY,))
+    task_id = completed(app, prompt="epic orchestral", length=10)
+    task = get_state(app).engine.tasks.get(task_id)
+    assert task is not None
+    url = f"/results/{task_id}.mp3"
+    client = app.test_client()
+    current = client.get(url).headers["ETag"]
+    assert current == f'"{result_etag(task)}"'
+    # A copy cached before the audio format changed (same mock version): a full new file.
+    older = f'"{result_etag(task, audio_format=AUDIO_FORMAT_VERSION - 1)}"'
+    assert older != current
+    stale = client.get(url, headers={"If-None-Match": older})
+    assert stale.status_code == 200
+    assert stale.data[:2] == b"\xff\xf3"  # an MPEG-2 Layer III frame sync
+    assert client.get(url, headers={"If-None-Match": current}).status_code == 304
