@@ -34,6 +34,7 @@ _MAX_LOOP_PERIODS = 64
 # Enough for every voice of a few styles at once (loops are up to a few thousand samples).
 _KEPT_LOOPS = 256
 _KEPT_ENVELOPES = 64
+_KEPT_VOICES = 4
 _PAD = Timbre(name="pad", harmonics=(1.0, 0.3), attack_seconds=0.02, decay_seconds=0.9, sustain=0.6)
 _BASS = Timbre(
     name="bass", harmonics=(1.0, 0.5, 0.25), attack_seconds=0.005, decay_seconds=0.35, sustain=0.2
@@ -66,7 +67,13 @@ class SegmentSynth:
             _KEPT_LOOPS
         )
         self._envelopes: _Memo[tuple[Timbre, int], array[float]] = _Memo(_KEPT_ENVELOPES)
+        # The segments a track lacks are made sorted by sound, so one note's drum variants come
+        # in a row: a handful of voices kept covers them.
+        self._voices: _Memo[tuple[Timbre, tuple[int, ...], int, float], array[int]] = _Memo(
+            _KEPT_VOICES
+        )
         self._drums: dict[str, list[float]] = {}
+        self._faded_drums: _Memo[tuple[str, int], array[int]] = _Memo(_KEPT_ENVELOPES)
 
     def render(self, segment: Segment) -> array[int]:
         """The segment's samples: ``segment.frames * samples_per_frame`` of them."""
@@ -76,31 +83,43 @@ class SegmentSynth:
         if segment.timbre is not None and segment.melody is not None:
             mixed = self._voice(segment.timbre, (segment.melody,), length, _MELODY_GAIN)
         else:
-            mixed = [0.0] * length
+            mixed = array("i", bytes(4 * length))
             if segment.chord:
                 mixed = self._voice(_PAD, segment.chord, length, _PAD_GAIN)
             if segment.bass is not None:
                 bass = self._voice(_BASS, (segment.bass,), length, _BASS_GAIN)
-                mixed = list(map(operator.add, mixed, bass))
+                mixed = array("i", map(operator.add, mixed, bass))
         if segment.drum is not None:
-            self._add_drum(mixed, segment.drum, 0)
-        return _clipped(list(map(int, mixed)))
+            hit = self._faded_drum(segment.drum, length - self.tail_samples)
+            head = array("i", map(operator.add, mixed[: len(hit)], hit))
+            mixed = head + mixed[len(hit) :]
+        return _clipped(mixed)
 
     def _voice(
         self, timbre: Timbre, notes: tuple[int, ...], length: int, gain: float
-    ) -> list[float]:
-        """``notes`` played together on ``timbre``, each peaking at ``gain`` of full scale."""
+    ) -> array[int]:
+        """``notes`` played together on ``timbre``, each peaking at ``gain`` of full scale.
+
+        Kept (boundedly): the caller must not change it.
+        """
+        key = (timbre, notes, length, gain)
+        if (voice := self._voices.get(key)) is not None:
+            return voice
         envelope = self._envelope(timbre, length)
         body = len(envelope)
         waves = [self._oscillator(timbre, _frequency(midi), body, gain) for midi in notes]
         wave: Iterable[float] = waves[0]
         for other in waves[1:]:
             wave = map(operator.add, wave, other)
-        return list(map(operator.mul, wave, envelope)) + [0.0] * self.tail_samples
+        # Whole samples (in a wider type than 16 bits: voices are summed before clipping).
+        voice = array("i", map(int, map(operator.mul, wave, envelope)))
+        voice.frombytes(bytes(4 * self.tail_samples))
+        self._voices.put(key, voice)
+        return voice
 
     def _oscillator(
         self, timbre: Timbre, frequency: float, length: int, gain: float
-    ) -> list[float]:
+    ) -> array[float]:
         """A steady tone ``length`` samples long: a loop of whole periods, repeated."""
         # Drop harmonics at or above Nyquist: they would fold back as off-key tones.
         audible = max(1, min(len(timbre.harmonics), int(self.sample_rate / 2 / frequency)))
@@ -122,7 +141,7 @@ class SegmentSynth:
             mask = _TABLE_SIZE - 1
             loop = array("d", [table[int(i * step) & mask] * scale for i in range(loop_length)])
             self._loops.put(key, loop)
-        return (loop * (length // len(loop) + 1))[:length].tolist()
+        return (loop * (length // len(loop) + 1))[:length]
 
     def _table(self, harmonics: tuple[float, ...]) -> list[float]:
         """One period of the waveform in ``_TABLE_SIZE`` samples, peaking at 1."""
@@ -159,13 +178,16 @@ class SegmentSynth:
             self._envelopes.put(key, envelope_array)
         return envelope_array
 
-    def _add_drum(self, mixed: list[float], drum: str, start: int) -> None:
-        """Mix a drum hit in at ``start``, faded out if it would ring into the silent tail."""
-        hit = self._drum(drum)
-        body = len(mixed) - self.tail_samples
-        release = _RELEASE_SECONDS * self.sample_rate
-        for i, sample in enumerate(hit[: max(0, body - start)]):
-            mixed[start + i] += sample * min(1.0, (body - start - i) / release)
+    def _faded_drum(self, drum: str, body: int) -> array[int]:
+        """A drum hit cut to ``body`` samples, faded out if it would ring into the silent tail."""
+        key = (drum, body)
+        if (faded := self._faded_drums.get(key)) is None:
+            hit = self._drum(drum)[:body]
+            release = _RELEASE_SECONDS * self.sample_rate
+            fade = (min(1.0, (body - i) / release) for i in range(len(hit)))
+            faded = array("i", map(int, map(operator.mul, hit, fade)))
+            self._faded_drums.put(key, faded)
+        return faded
 
     def _drum(self, drum: str) -> list[float]:
         if drum not in self._drums:
@@ -210,7 +232,7 @@ class _Memo(Generic[_K, _V]):
             self._entries.popitem(last=False)
 
 
-def _clipped(values: list[int]) -> array[int]:
+def _clipped(values: array[int]) -> array[int]:
     """16-bit samples; a segment whose voices' peaks coincide is scaled down to fit, not clipped.
 
     Scaling the whole segment keeps the waveform clean (clipping would add harsh harmonics), and
