@@ -107,8 +107,9 @@ def new_style_report(renderer: TrackRenderer) -> None:
     print("a new prompt (so a new style) per task, 240 s tracks, CPU ms per first download:")
     for start in range(0, NEW_STYLES, NEW_STYLES // 8):
         window = sorted(costs[start : start + NEW_STYLES // 8])
+        median = statistics.median(window)
         print(
-            f"  tasks {start:4}-{start + len(window) - 1:4}: median {statistics.median(window):7.2f}"
+            f"  tasks {start:4}-{start + len(window) - 1:4}: median {median:7.2f}"
             f"  90th {window[int(0.9 * (len(window) - 1))]:7.2f}  max {window[-1]:7.2f}"
         )
     held, held_bytes = renderer.segments.held

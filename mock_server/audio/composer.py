@@ -40,6 +40,10 @@ _RHYTHMS = (
     (1, 1, 2, 1, 1, 2),
     (1, 1, 1, 1, 1, 1, 1, _REST),
     (1, _REST, 1, 1, 1, 1, 2),
+    # A rest on a bar line lets the chord (pad and bass) sound on the downbeat: segments are a
+    # note or a chord, never both, so rests are where the harmony is heard.
+    (_REST, 1, 1, 1, _REST, 1, 2),
+    (_REST, 1, 2, 1, 1, 1, 1),
 )
 _STEPS = (-3, -2, -2, -1, -1, -1, 0, 1, 1, 1, 2, 2, 3)
 _PENTATONIC_DEGREES = {True: (0, 1, 2, 4, 5), False: (0, 2, 3, 4, 6)}  # by "is the third major"

@@ -84,7 +84,7 @@ def test_a_task_rendered_again_makes_no_segment() -> None:
 def test_a_new_style_draws_on_the_segments_other_styles_made() -> None:
     # Other keys, modes and progressions, one instrument and tempo band: the notes are shared.
     renderer = TrackRenderer(cache_size=0)
-    for n in range(12):
+    for n in range(24):
         renderer.render(task_id="t", prompt=f"120 bpm piano, take {n}", length_seconds=120)
     before = renderer.segments.made
     fresh = TrackRenderer(cache_size=0)
