@@ -40,7 +40,7 @@ def alphabet_key(style: Style, *, frames_per_beat: int) -> Hashable:
 class SegmentBank:
     """Encoded segments, made when a track first needs them, kept within ``byte_budget``.
 
-    Making is serialised by a lock of its own (one synth, and no segment encoded twice), while
+    Making a segment holds a lock of its own (one synth, and no segment encoded twice), while
     reading what is made takes only a short lock, so a track whose segments are all made never
     waits for another track's making. A dropped segment is made again, to the same bytes.
     """
@@ -75,14 +75,17 @@ class SegmentBank:
         wanted = set(segments)
         found = self._lookup(wanted)
         missing = wanted - found.keys()
-        if missing:
+        # Sorted, so that one note's variants are made in a row (the synth keeps the voice), and
+        # the making lock is taken per segment, so a track lacking one segment waits for one
+        # segment of another track's making, not for all of it.
+        for segment in sorted(missing, key=_order):
             with self._making:
-                found.update(self._lookup(missing))  # made by another track meanwhile
-                # Sorted, so the order of making (and of keeping) does not depend on hashing.
-                for segment in sorted(missing - found.keys(), key=_order):
-                    pcm = self._synth.render(segment)
-                    found[segment] = self._encoder.encode(pcm, frames=segment.frames)
-                    self._keep(segment, found[segment])
+                if made := self._lookup({segment}):  # made by another track meanwhile
+                    found.update(made)
+                    continue
+                pcm = self._synth.render(segment)
+                found[segment] = self._encoder.encode(pcm, frames=segment.frames)
+                self._keep(segment, found[segment])
         return found
 
     def _lookup(self, segments: set[Segment]) -> dict[Segment, bytes]:

@@ -8,6 +8,8 @@ and they are the same for the same task whatever was rendered before.
 from __future__ import annotations
 
 import dataclasses
+import threading
+from array import array
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,7 +19,9 @@ from flask import Flask
 
 from freepik_mock.server.audio import AUDIO_FORMAT_VERSION, TrackRenderer
 from freepik_mock.server.audio.frames import parse_header, split_frames
+from freepik_mock.server.audio.score import Segment
 from freepik_mock.server.audio.style import style_for_prompt
+from freepik_mock.server.audio.synth import SegmentSynth
 from freepik_mock.server.web import get_state
 from freepik_mock.server.web.results import result_etag
 from tests.conftest import API_KEY
@@ -107,6 +111,36 @@ def test_concurrent_first_downloads_encode_each_segment_once() -> None:
         )
     assert len(set(tracks)) == 4
     assert renderer.segments.made == renderer.segments.held[0]  # none made twice
+
+
+def test_a_track_whose_segments_are_made_does_not_wait_for_another_tracks_making(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    renderer = TrackRenderer(cache_size=0)
+    known = renderer.render(task_id="t", prompt="upbeat funk", length_seconds=20)
+    making, release = threading.Event(), threading.Event()
+    render = SegmentSynth.render
+
+    def held_up(synth: SegmentSynth, segment: Segment) -> array[int]:
+        making.set()
+        release.wait()
+        return render(synth, segment)
+
+    monkeypatch.setattr(SegmentSynth, "render", held_up)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        try:
+            new = pool.submit(
+                renderer.render, task_id="t", prompt="slow sad strings", length_seconds=20
+            )
+            assert making.wait(timeout=60)  # the other track is stuck making a segment
+            again = pool.submit(
+                renderer.render, task_id="t", prompt="upbeat funk", length_seconds=20
+            )
+            assert again.result(timeout=60) == known  # (a guard: it would hang if it waited)
+            assert not new.done()
+        finally:
+            release.set()
+        assert len(new.result()) == round(20 * 24000 / 576) * 144
 
 
 def test_segments_are_bounded_and_a_dropped_one_is_made_again_the_same() -> None:
