@@ -133,7 +133,7 @@ def main() -> None:
     worst_overall = 0.0
     for prompt in PROMPTS:
         before = renderer.segments.held[1]
-        material = cpu_ms(
+        first = cpu_ms(
             lambda p=prompt: renderer.render(task_id="m", prompt=p, length_seconds=240)
         )
         kilobytes = (renderer.segments.held[1] - before) / 1000
@@ -141,7 +141,7 @@ def main() -> None:
         worst_overall = max(worst_overall, *figures)
         cells = "".join(f"{figure:8.2f}" for figure in figures)
         print(
-            f"{prompt:30} {material:7.0f}ms {kilobytes:6.0f}{cells}"
+            f"{prompt:30} {first:7.0f}ms {kilobytes:6.0f}{cells}"
             f" {max(figures) / TARGET_MS:13.2f}"
         )
     print(
