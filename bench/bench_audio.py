@@ -133,16 +133,13 @@ def main() -> None:
     worst_overall = 0.0
     for prompt in PROMPTS:
         before = renderer.segments.held[1]
-        first = cpu_ms(
-            lambda p=prompt: renderer.render(task_id="m", prompt=p, length_seconds=240)
-        )
+        first = cpu_ms(lambda p=prompt: renderer.render(task_id="m", prompt=p, length_seconds=240))
         kilobytes = (renderer.segments.held[1] - before) / 1000
         figures = [first_downloads(renderer, prompt, length) for length in LENGTHS]
         worst_overall = max(worst_overall, *figures)
         cells = "".join(f"{figure:8.2f}" for figure in figures)
         print(
-            f"{prompt:30} {first:7.0f}ms {kilobytes:6.0f}{cells}"
-            f" {max(figures) / TARGET_MS:13.2f}"
+            f"{prompt:30} {first:7.0f}ms {kilobytes:6.0f}{cells} {max(figures) / TARGET_MS:13.2f}"
         )
     print(
         f"worst first download: {worst_overall:.2f} ms CPU"
