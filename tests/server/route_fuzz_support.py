@@ -228,7 +228,8 @@ CONTENT_TYPES = (
 def bodies(draw: st.DrawFn, route: str, ids: Ids) -> bytes:
     """A request body for ``route``: templated, any JSON, deeply nested, or not JSON at all."""
     template = BODY_TEMPLATES.get(route)
-    kind = draw(st.sampled_from(["template", "template", "json", "deep", "raw", "empty"]))
+    kinds = ["template", "template", "template", "json", "deep", "raw", "empty", "huge"]
+    kind = draw(st.sampled_from(kinds))
     if kind == "template" and template is not None:
         text = json.dumps(draw(_templated_body(template)))
     elif kind in ("template", "json"):
@@ -246,6 +247,9 @@ def bodies(draw: st.DrawFn, route: str, ids: Ids) -> bytes:
             )
         )
         return raw
+    elif kind == "huge":
+        # Just over the 1 MiB body cap, as JSON the route would otherwise take.
+        return b'{"prompt": "' + b"a" * (1024 * 1024) + b'", "music_length_seconds": 10}'
     else:
         return b""
     text = text.replace(_RECEIVER, ids.receiver_url).replace("{task_id}", ids.task_id)
