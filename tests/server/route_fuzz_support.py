@@ -15,7 +15,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import strategies as st
@@ -323,6 +323,19 @@ _QUERIES = st.one_of(
         ]
     ),
     st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=30),
+    # The filters the list routes take, given once or twice, with odd values.
+    st.lists(
+        st.tuples(
+            st.sampled_from(["method", "path", "api_key", "task_id", "unknown"]),
+            st.one_of(
+                st.sampled_from(
+                    ["GET", "get", "BREW", "*", "/v1/*", "/a*b", "v1", "test-key-0001"]
+                ),
+                _TEXT,
+            ),
+        ),
+        max_size=3,
+    ).map(lambda pairs: urlencode(pairs, encoding="utf-8", errors="surrogatepass")),
 )
 
 _KEY_VALUES = st.sampled_from(

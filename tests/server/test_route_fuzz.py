@@ -30,7 +30,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from werkzeug.wrappers import Response as WerkzeugResponse
+from werkzeug.test import TestResponse
 
 from freepik_mock.contract.loopback import LoopbackGuard
 from freepik_mock.contract.receiver import WebhookReceiver
@@ -126,7 +126,7 @@ def fuzzed(
     return app, seed_ids(call, receiver.url)
 
 
-def send(client: FlaskClient, case: FuzzRequest) -> WerkzeugResponse | None:
+def send(client: FlaskClient, case: FuzzRequest) -> TestResponse | None:
     """The app's answer to ``case``; None when a fault dropped the connection."""
     try:
         return client.open(
@@ -142,7 +142,7 @@ def send(client: FlaskClient, case: FuzzRequest) -> WerkzeugResponse | None:
 
 
 def check_answer(
-    app: Flask, answer: WerkzeugResponse | None, *, case: str, method: str, figures: Figures
+    app: Flask, answer: TestResponse | None, *, case: str, method: str, figures: Figures
 ) -> None:
     """No 500 (but an injected one), no unexpected error, a JSON error body, a healthy mock."""
     status = "dropped" if answer is None else answer.status_code
@@ -307,9 +307,7 @@ def test_sequences_of_calls_keep_the_mocks_promises(
         task_id = tasks[number % len(tasks)] if tasks else f"none-{number}"
         method, path, body = sequence_call(step, number, task_id, ids)
         try:
-            answer: WerkzeugResponse | None = client.open(
-                path, method=method, json=body, headers=AUTH
-            )
+            answer: TestResponse | None = client.open(path, method=method, json=body, headers=AUTH)
         except DroppedConnection:
             answer = None
         check_answer(app, answer, case=f"{steps}: {step}", method=method, figures=figures)
