@@ -367,9 +367,40 @@ def headers(draw: st.DrawFn) -> list[tuple[str, str]]:
                 result.append((draw(st.sampled_from([name, name.upper()])), value))
     extras = st.tuples(
         st.sampled_from(
-            ["Accept", "Authorization", "Host", "Range", "If-None-Match", "X-Forwarded-For", "X-é"]
+            [
+                "Accept",
+                "Authorization",
+                "Host",
+                "Range",
+                "If-None-Match",
+                "If-Modified-Since",
+                "If-Range",
+                "X-Forwarded-For",
+                "X-Forwarded-Host",
+                "Transfer-Encoding",
+                "Expect",
+                "X-é",
+            ]
         ),
-        st.sampled_from(["", "*/*", "Bearer", "Bearer x", "bytes=0-1", "é", "a" * 2000, "[::1]"]),
+        st.sampled_from(
+            [
+                "",
+                "*/*",
+                "Bearer",
+                "Bearer x",
+                "bytes=0-1",
+                "bytes=-5",
+                "bytes=9999999999999999999-",
+                '"x"',
+                "*",
+                "Fri, 99 Foo 2026",
+                "chunked",
+                "100-continue",
+                "é",
+                "a" * 2000,
+                "[::1]",
+            ]
+        ),
     )
     result.extend(draw(st.lists(extras, max_size=2)))
     return result
