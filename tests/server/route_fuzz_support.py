@@ -139,7 +139,15 @@ BODY_TEMPLATES: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "prompt": _TEXT,
         "music_length_seconds": st.integers(min_value=10, max_value=240),
         "webhook_url": st.sampled_from(
-            [_RECEIVER, "http://example.invalid/hook", "not a url", "ftp://127.0.0.1/x", ""]
+            [
+                _RECEIVER,
+                "http://example.invalid/hook",
+                "not a url",
+                "ftp://127.0.0.1/x",
+                "",
+                "http://[::1",
+                "http://127.0.0.1:99999/",
+            ]
         ),
     },
     "/_mock/clock/advance": {"seconds": st.one_of(st.integers(0, 600), _ODD_FLOATS)},
@@ -177,7 +185,20 @@ BODY_TEMPLATES: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     },
     "/_mock/webhooks/send": {
         "url": st.sampled_from(
-            [_RECEIVER, _RECEIVER + "?x=1", "http://example.invalid/", "javascript:1", "", "x"]
+            [
+                _RECEIVER,
+                _RECEIVER + "?x=1",
+                "http://example.invalid/",
+                "javascript:1",
+                "",
+                "x",
+                "http://[::1",
+                "http://[zz]/",
+                "http://127.0.0.1:99999/",
+                "http://127.0.0.1:x/",
+                "http://user:pw@127.0.0.1:1/",
+                "http://a\x00b/",
+            ]
         ),
         "task_id": st.one_of(st.none(), _TEXT, st.just("{task_id}")),
         "status": st.sampled_from(["COMPLETED", "FAILED", "CREATED", "IN_PROGRESS", "x", None]),

@@ -40,7 +40,7 @@ from freepik_mock.server.live import LiveServer
 from freepik_mock.server.web.guards import FAULT_LABEL_KEY, DroppedConnection
 from freepik_mock.server.web.state import get_state
 from tests.conftest import API_KEY, OTHER_KEY
-from tests.profiles import examples
+from tests.profiles import THOROUGH, examples
 from tests.server.route_fuzz_support import (
     ROUTES,
     FigureReport,
@@ -59,11 +59,16 @@ FIGURES_FILE_ENV = "FREEPIK_MOCK_FUZZ_FIGURES"
 
 
 def fuzz_settings(*, ci: int, thorough: int, shrink: bool = True) -> settings:
-    """Hypothesis settings for ``examples(ci=..., thorough=...)`` cases, with no deadline."""
+    """Hypothesis settings for ``examples(ci=..., thorough=...)`` cases, with no deadline.
+
+    ``make test`` draws the same cases on every run (derandomized, like the other property
+    tests); the thorough profile draws new ones each time.
+    """
     phases = tuple(Phase) if shrink else tuple(p for p in Phase if p is not Phase.shrink)
     return settings(
         max_examples=examples(ci=ci, thorough=thorough),
         phases=phases,
+        derandomize=not THOROUGH,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         database=None,
@@ -516,3 +521,12 @@ def _journal(server: LiveServer) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = json.loads(body)["data"][-1:] if status == 200 else []
     http_call(server, "DELETE", "/_mock/requests")
     return entries
+
+
+# -- findings --------------------------------------------------------------------------------
+def test_send_to_a_url_with_an_unclosed_ipv6_bracket_is_a_400_not_a_500(app: Flask) -> None:
+    # Found by this fuzz: urlsplit raises ValueError on "http://[::1", which answered 500.
+    answer = app.test_client().post("/_mock/webhooks/send", json={"url": "http://[::1"})
+    assert answer.status_code == 400
+    assert "'url' must be an absolute URL" in answer.get_json()["message"]
+    assert get_state(app).take_unexpected() == []
