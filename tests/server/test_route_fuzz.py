@@ -102,7 +102,9 @@ def seed_ids(call: Callable[..., Any], receiver_url: str) -> Ids:
     task_id = created["data"]["task_id"]
     call("POST", "/_mock/clock/advance", {"seconds": 60})
     webhook_id = call("GET", "/_mock/webhooks", None)["data"][0]["webhook_id"]
-    scenario_id = call("POST", "/_mock/scenarios", {"match": {"prompt_contains": "zzz"}})["id"]
+    # Rules that every generated create is matched against (neither matches "seed").
+    call("POST", "/_mock/scenarios", {"match": {"prompt_contains": "zzz"}})
+    scenario_id = call("POST", "/_mock/scenarios", {"match": {"prompt_regex": "^zzz"}})["id"]
     fault_id = call("POST", "/_mock/faults", {"match": {"path": "/nowhere"}, "status": 503})["id"]
     return Ids(
         task_id=task_id,
@@ -185,7 +187,7 @@ def test_the_fuzz_covers_every_route_the_app_serves(app: Flask) -> None:
 
 @pytest.mark.parametrize("rule", sorted(ROUTES))
 @given(data=st.data())
-@fuzz_settings(ci=25, thorough=400)
+@fuzz_settings(ci=40, thorough=400)
 def test_no_request_to_any_route_is_answered_500(
     fuzzed: tuple[Flask, Ids], figures: Figures, rule: str, data: st.DataObject
 ) -> None:
@@ -529,4 +531,18 @@ def test_send_to_a_url_with_an_unclosed_ipv6_bracket_is_a_400_not_a_500(app: Fla
     answer = app.test_client().post("/_mock/webhooks/send", json={"url": "http://[::1"})
     assert answer.status_code == 400
     assert "'url' must be an absolute URL" in answer.get_json()["message"]
+    assert get_state(app).take_unexpected() == []
+
+
+def test_a_prompt_with_a_lone_surrogate_is_matched_against_a_prompt_regex_not_a_500(
+    app: Flask,
+) -> None:
+    # Found by this fuzz: RE2 searches UTF-8, and encoding the prompt raised UnicodeEncodeError.
+    client = app.test_client()
+    rule = client.post("/_mock/scenarios", json={"match": {"prompt_regex": "^calm"}}).get_json()
+    body = '{"prompt": "calm \\ud800 piano", "music_length_seconds": 10}'
+    answer = client.post(VENDOR, data=body, headers=AUTH | {"Content-Type": "application/json"})
+    assert answer.status_code == 200, answer.data
+    task_id = answer.get_json()["data"]["task_id"]
+    assert client.get(f"/_mock/tasks/{task_id}").get_json()["scenario_id"] == rule["id"]
     assert get_state(app).take_unexpected() == []
