@@ -1,4 +1,4 @@
-"""What the route fuzz (``test_route_fuzz.py``) generates, and the figures it reports.
+"""The requests the route fuzz (``test_route_fuzz*.py``) sends, to any route.
 
 The strategies build requests a careless or hostile client could send to any route: methods the
 route does not take, odd path segments and query strings, API key headers given twice, empty or
@@ -10,29 +10,32 @@ turns the same into bytes on a socket, with malformed request lines, bare LF lin
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import pytest
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
+from tests.profiles import THOROUGH, examples
+from tests.server.route_fuzz_values import API_KEY, CONTENT_TYPES, TEXT, Ids, bodies
+
 __all__ = [
-    "BODY_TEMPLATES",
+    "ODD_METHODS",
     "ROUTES",
-    "FigureReport",
-    "Figures",
+    "VENDOR",
     "FuzzRequest",
-    "Ids",
     "fill_route",
     "fuzz_requests",
-    "json_values",
+    "fuzz_settings",
+    "headers",
     "raw_requests",
+    "seed_ids",
     "segments",
 ]
+
+VENDOR = "/v1/ai/music-generation"
 
 #: Every route of the app, as Flask spells it, with the methods it takes. A test holds this list
 #: to the app's URL map, so a route added later is fuzzed too (or the test says it is missing).
@@ -65,220 +68,6 @@ ROUTES: dict[str, tuple[str, ...]] = {
 
 #: Methods tried on every path besides its own: odd ones, a made-up one, a lower-case one.
 ODD_METHODS = ("PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "POST", "GET", "TRACE", "PROPFIND")
-
-#: The key the fuzzed mocks accept (tests/conftest.py's API_KEY).
-API_KEY = "test-key-0001"
-_RECEIVER = "{receiver}"  # replaced by the test's webhook receiver URL
-
-
-@dataclass
-class Ids:
-    """Ids that exist in the fuzzed mock, so that generated paths sometimes name a real thing."""
-
-    task_id: str = "no-task"
-    scenario_id: str = "no-scenario"
-    fault_id: str = "no-fault"
-    webhook_id: str = "no-webhook"
-    receiver_url: str = "http://127.0.0.1:1/hook"
-
-
-# -- values ----------------------------------------------------------------------------------
-_HUGE_INTS = st.sampled_from(
-    [0, -1, 1, 9, 10, 240, 241, 2**31, -(2**31) - 1, 2**63, -(2**63), 2**64, 10**400, -(10**400)]
-)
-_ODD_FLOATS = st.sampled_from([0.0, -0.0, 0.5, -1.5, 1e-300, 1e300, 1.7976931348623157e308])
-_ODD_TEXT = st.sampled_from(
-    [
-        "",
-        " ",
-        "\x00",
-        "nul\x00byte",
-        "\ud800",
-        "é ü 中文 🎵",
-        "\u202e\u200b",
-        "a" * 3000,
-        "null",
-        "true",
-        "COMPLETED",
-        "FAILED",
-        "http://127.0.0.1:1/hook",
-        "*",
-        "/v1/*",
-        "(a+)+$",
-        "[",
-        "\\",
-        "../../etc/passwd",
-        "%00",
-    ]
-)
-_TEXT = st.one_of(_ODD_TEXT, st.text(max_size=40))
-
-
-def json_values() -> st.SearchStrategy[Any]:
-    """Any JSON value: scalars of every type (huge, negative, odd text), lists and objects."""
-    scalars = st.one_of(
-        st.none(),
-        st.booleans(),
-        _HUGE_INTS,
-        st.integers(),
-        _ODD_FLOATS,
-        st.floats(allow_nan=False),
-        _TEXT,
-    )
-    return st.recursive(
-        scalars,
-        lambda inner: st.one_of(
-            st.lists(inner, max_size=4), st.dictionaries(_TEXT, inner, max_size=4)
-        ),
-        max_leaves=12,
-    )
-
-
-#: What each route's body looks like when it is valid; generated bodies start from these and
-#: change a field, drop one, or add one.
-BODY_TEMPLATES: dict[str, dict[str, st.SearchStrategy[Any]]] = {
-    "/v1/ai/music-generation": {
-        "prompt": _TEXT,
-        "music_length_seconds": st.integers(min_value=10, max_value=240),
-        "webhook_url": st.sampled_from(
-            [
-                _RECEIVER,
-                "http://example.invalid/hook",
-                "not a url",
-                "ftp://127.0.0.1/x",
-                "",
-                "http://[::1",
-                "http://127.0.0.1:99999/",
-            ]
-        ),
-    },
-    "/_mock/clock/advance": {"seconds": st.one_of(st.integers(0, 600), _ODD_FLOATS)},
-    "/_mock/scenarios": {
-        "match": st.fixed_dictionaries(
-            {},
-            optional={"prompt_contains": _TEXT, "prompt_regex": _TEXT, "api_key": _TEXT},
-        ),
-        "outcome": st.sampled_from(["COMPLETED", "FAILED", None, "completed"]),
-        "created_seconds": st.one_of(st.integers(0, 100), _ODD_FLOATS),
-        "processing_seconds": st.one_of(st.integers(0, 100), _ODD_FLOATS),
-        "times": st.one_of(st.integers(1, 5), _HUGE_INTS),
-    },
-    "/_mock/faults": {
-        "match": st.fixed_dictionaries(
-            {},
-            optional={
-                "method": st.sampled_from(["GET", "post", "HEAD", "BREW", ""]),
-                "path": st.sampled_from(["*", "/v1/*", "/results/*", "/_mock/*", "v1", ""]),
-                "api_key": _TEXT,
-            },
-        ),
-        "status": st.one_of(st.integers(399, 600), _HUGE_INTS),
-        "delay_seconds": st.one_of(st.integers(0, 61), _ODD_FLOATS),
-        "retry_after": st.one_of(st.integers(-1, 86401), _HUGE_INTS),
-        "body": json_values(),
-        "headers": st.dictionaries(
-            st.sampled_from(["X-A", "Retry-After", "Content-Length", "Bad Name", "é", ""]),
-            st.one_of(_TEXT, _HUGE_INTS),
-            max_size=3,
-        ),
-        "times": st.one_of(st.integers(1, 3), _HUGE_INTS),
-        "probability": st.one_of(st.sampled_from([0, 0.5, 1, 1.5]), _ODD_FLOATS),
-        "drop_connection": st.booleans(),
-    },
-    "/_mock/webhooks/send": {
-        "url": st.sampled_from(
-            [
-                _RECEIVER,
-                _RECEIVER + "?x=1",
-                "http://example.invalid/",
-                "javascript:1",
-                "",
-                "x",
-                "http://[::1",
-                "http://[zz]/",
-                "http://127.0.0.1:99999/",
-                "http://127.0.0.1:x/",
-                "http://user:pw@127.0.0.1:1/",
-                "http://a\x00b/",
-            ]
-        ),
-        "task_id": st.one_of(st.none(), _TEXT, st.just("{task_id}")),
-        "status": st.sampled_from(["COMPLETED", "FAILED", "CREATED", "IN_PROGRESS", "x", None]),
-    },
-}
-
-
-@st.composite
-def _templated_body(draw: st.DrawFn, template: dict[str, st.SearchStrategy[Any]]) -> Any:
-    """A body built from ``template``: some fields kept, some of the wrong type, some added."""
-    body: dict[str, Any] = {}
-    # Half the bodies are valid throughout, so that the route's own work is fuzzed too.
-    pristine = draw(st.booleans())
-    for name, values in template.items():
-        choice = "valid" if pristine else draw(st.sampled_from(["valid", "missing", "any"]))
-        if choice == "valid":
-            body[name] = draw(values)
-        elif choice == "any":
-            body[name] = draw(json_values())
-    if not pristine and draw(st.integers(0, 2)) == 0:
-        body[draw(_TEXT)] = draw(json_values())
-    return body
-
-
-def _deep(depth: int, *, opener: str) -> str:
-    closer = {"[": "]", '{"a":': "}"}[opener]
-    return opener * depth + "1" + closer * depth
-
-
-#: Content types a body is sent under (None: no Content-Type header at all).
-CONTENT_TYPES = (
-    None,
-    "application/json",
-    "application/json",
-    "application/json; charset=utf-8",
-    "application/JSON",
-    "application/json; charset=latin-1",
-    "application/problem+json",
-    "text/plain",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data; boundary=x",
-    "multipart/form-data",
-    "",
-    ";;;",
-    "application/jsón",
-)
-
-
-@st.composite
-def bodies(draw: st.DrawFn, route: str, ids: Ids) -> bytes:
-    """A request body for ``route``: templated, any JSON, deeply nested, or not JSON at all."""
-    template = BODY_TEMPLATES.get(route)
-    kinds = ["template", "template", "template", "json", "deep", "raw", "empty", "huge"]
-    kind = draw(st.sampled_from(kinds))
-    if kind == "template" and template is not None:
-        text = json.dumps(draw(_templated_body(template)))
-    elif kind in ("template", "json"):
-        text = json.dumps(draw(json_values()))
-    elif kind == "deep":
-        depth = draw(st.sampled_from([31, 32, 33, 100, 1000, 5000]))
-        text = _deep(depth, opener=draw(st.sampled_from(["[", '{"a":'])))
-    elif kind == "raw":
-        raw = draw(
-            st.one_of(
-                st.binary(max_size=64),
-                st.sampled_from(
-                    [b"{", b'{"prompt": "\xff\xfe"}', b"NaN", b'{"a": Infinity}', b"\x00" * 8]
-                ),
-            )
-        )
-        return raw
-    elif kind == "huge":
-        # Just over the 1 MiB body cap, as JSON the route would otherwise take.
-        return b'{"prompt": "' + b"a" * (1024 * 1024) + b'", "music_length_seconds": 10}'
-    else:
-        return b""
-    text = text.replace(_RECEIVER, ids.receiver_url).replace("{task_id}", ids.task_id)
-    return text.encode("utf-8", "surrogatepass")
 
 
 # -- paths, queries, headers -----------------------------------------------------------------
@@ -356,7 +145,7 @@ _QUERIES = st.one_of(
                 st.sampled_from(
                     ["GET", "get", "BREW", "*", "/v1/*", "/a*b", "v1", "test-key-0001"]
                 ),
-                _TEXT,
+                TEXT,
             ),
         ),
         max_size=3,
@@ -541,48 +330,40 @@ def raw_requests(draw: st.DrawFn, ids: Ids) -> bytes:
     return end.join(lines) + b"\r\n\r\n" + body
 
 
-# -- figures ---------------------------------------------------------------------------------
-@dataclass
-class Figures:
-    """What the fuzz tried and saw: cases per target, statuses with counts, findings."""
+# -- settings and seeds ----------------------------------------------------------------------
+def fuzz_settings(*, ci: int, thorough: int, shrink: bool = True) -> settings:
+    """Hypothesis settings for ``examples(ci=..., thorough=...)`` cases, with no deadline.
 
-    cases: Counter[str] = field(default_factory=Counter)
-    statuses: Counter[str] = field(default_factory=Counter)
-    findings: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record(self, *, target: str, status: int | str) -> None:
-        """Count one case sent to ``target`` and what it answered."""
-        with self._lock:
-            self.cases[target] += 1
-            self.statuses[str(status)] += 1
-
-    def finding(self, text: str) -> None:
-        """Keep a 500, hang or failed health check (the test fails with it too)."""
-        with self._lock:
-            self.findings.append(text)
-
-    def summary(self) -> str:
-        """One line: cases per target, statuses seen, findings."""
-        targets = ", ".join(f"{name} {count}" for name, count in sorted(self.cases.items()))
-        statuses = ", ".join(f"{s}x{n}" for s, n in sorted(self.statuses.items()))
-        fives = self.statuses.get("500", 0)
-        return (
-            f"route fuzz: {sum(self.cases.values())} cases ({targets}); statuses: {statuses}; "
-            f"500s: {fives}; findings: {len(self.findings)}"
-        )
+    ``make test`` draws the same cases on every run (derandomized, like the other property
+    tests); the thorough profile draws new ones each time.
+    """
+    phases = tuple(Phase) if shrink else tuple(p for p in Phase if p is not Phase.shrink)
+    return settings(
+        max_examples=examples(ci=ci, thorough=thorough),
+        phases=phases,
+        derandomize=not THOROUGH,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
 
 
-class FigureReport:
-    """A pytest plugin writing the figures at the end of the session's terminal summary."""
-
-    def __init__(self, figures: Figures) -> None:
-        self.figures = figures
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Write the summary line (and each finding) under its own heading."""
-        terminalreporter.section("route fuzz figures")
-        terminalreporter.write_line(self.figures.summary())
-        for text in self.figures.findings:
-            terminalreporter.write_line(f"  finding: {text[:500]}")
+def seed_ids(call: Callable[..., Any], receiver_url: str) -> Ids:
+    """Make one of each thing a path can name (a completed task, a webhook, two rules)."""
+    created = call(
+        "POST", VENDOR, {"prompt": "seed", "music_length_seconds": 10, "webhook_url": receiver_url}
+    )
+    task_id = created["data"]["task_id"]
+    call("POST", "/_mock/clock/advance", {"seconds": 60})
+    webhook_id = call("GET", "/_mock/webhooks", None)["data"][0]["webhook_id"]
+    # Rules that every generated create is matched against (neither matches "seed").
+    call("POST", "/_mock/scenarios", {"match": {"prompt_contains": "zzz"}})
+    scenario_id = call("POST", "/_mock/scenarios", {"match": {"prompt_regex": "^zzz"}})["id"]
+    fault_id = call("POST", "/_mock/faults", {"match": {"path": "/nowhere"}, "status": 503})["id"]
+    return Ids(
+        task_id=task_id,
+        scenario_id=scenario_id,
+        fault_id=fault_id,
+        webhook_id=webhook_id,
+        receiver_url=receiver_url,
+    )

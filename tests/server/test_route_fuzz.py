@@ -6,10 +6,10 @@ segments and query strings, both API key headers (repeated, empty, not ASCII), a
 are valid, nearly valid, any JSON, deeply nested or not JSON, under any content type. After each
 case the mock must answer its health check, must have recorded no unexpected error, and an error
 answer must be JSON. Sequences of control calls (create, fault, advance, reset...) keep the
-mock's own promises; any Range on a result gets 200, 206 with the right bytes, or 416. A bounded
-run sends raw bytes to a live server (malformed request lines, bare LF, bad Content-Length), so
-waitress's parsing is fuzzed too. ``tests/profiles.py`` sets the case counts; the figures (cases,
-statuses seen, 500s) are written at the end of the session under "route fuzz figures".
+mock's own promises; any Range on a result gets 200, 206 with the right bytes, or 416. The
+bounded run against a live server over raw HTTP is ``test_route_fuzz_live.py``.
+``tests/profiles.py`` sets the case counts; the figures (cases, statuses seen, 500s) are written
+at the end of the session under "route fuzz figures" (``route_fuzz_figures.py``).
 
 This goes beyond ``test_control_spec.py`` (schemathesis over the control document): routes and
 methods the documents do not list, hostile headers and framing, and stateful sequences.
@@ -18,73 +18,47 @@ methods the documents do not list, hostile headers and framing, and stateful seq
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 from collections.abc import Callable, Iterator
-from http.client import HTTPConnection
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from freepik_mock.contract.loopback import LoopbackGuard
 from freepik_mock.contract.receiver import WebhookReceiver
 from freepik_mock.contract.server_suite import resolve_webhook_hosts_offline
-from freepik_mock.server import MockConfig
-from freepik_mock.server.live import LiveServer
 from freepik_mock.server.web.guards import FAULT_LABEL_KEY, DroppedConnection
 from freepik_mock.server.web.state import get_state
 from tests.conftest import API_KEY, OTHER_KEY
-from tests.profiles import THOROUGH, examples
+from tests.server.route_fuzz_figures import Figures, session_figures
 from tests.server.route_fuzz_support import (
     ROUTES,
-    FigureReport,
-    Figures,
+    VENDOR,
     FuzzRequest,
-    Ids,
     fuzz_requests,
-    raw_requests,
+    fuzz_settings,
+    seed_ids,
+)
+from tests.server.route_fuzz_values import (
+    ADMIN_TOKEN,
+    BAD_AUTHORIZATION,
+    GOOD_AUTHORIZATION,
+    RANGES,
+    Ids,
 )
 
-VENDOR = "/v1/ai/music-generation"
 AUTH = {"x-freepik-api-key": API_KEY}
-#: Where the figures line is also appended, when set (for a run under xdist, whose workers'
-#: terminal summaries are not shown).
-FIGURES_FILE_ENV = "FREEPIK_MOCK_FUZZ_FIGURES"
 
 
-def fuzz_settings(*, ci: int, thorough: int, shrink: bool = True) -> settings:
-    """Hypothesis settings for ``examples(ci=..., thorough=...)`` cases, with no deadline.
-
-    ``make test`` draws the same cases on every run (derandomized, like the other property
-    tests); the thorough profile draws new ones each time.
-    """
-    phases = tuple(Phase) if shrink else tuple(p for p in Phase if p is not Phase.shrink)
-    return settings(
-        max_examples=examples(ci=ci, thorough=thorough),
-        phases=phases,
-        derandomize=not THOROUGH,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        database=None,
-    )
-
-
-@pytest.fixture(scope="session")
-def figures(request: pytest.FixtureRequest) -> Iterator[Figures]:
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Figures:
     """The session's figures, written at the end of the terminal summary."""
-    collected = Figures()
-    request.config.pluginmanager.register(FigureReport(collected), "route-fuzz-figures")
-    yield collected
-    target = os.environ.get(FIGURES_FILE_ENV)
-    if target:
-        with open(target, "a", encoding="utf-8") as handle:
-            handle.write(collected.summary() + "\n")
+    return session_figures(request.config)
 
 
 @pytest.fixture
@@ -92,27 +66,6 @@ def guard() -> Iterator[LoopbackGuard]:
     """Nothing the fuzzed mock does (webhooks to generated URLs) leaves this machine."""
     with LoopbackGuard(reason="the route fuzz talks to 127.0.0.1 only") as active:
         yield active
-
-
-def seed_ids(call: Callable[..., Any], receiver_url: str) -> Ids:
-    """Make one of each thing a path can name (a completed task, a webhook, two rules)."""
-    created = call(
-        "POST", VENDOR, {"prompt": "seed", "music_length_seconds": 10, "webhook_url": receiver_url}
-    )
-    task_id = created["data"]["task_id"]
-    call("POST", "/_mock/clock/advance", {"seconds": 60})
-    webhook_id = call("GET", "/_mock/webhooks", None)["data"][0]["webhook_id"]
-    # Rules that every generated create is matched against (neither matches "seed").
-    call("POST", "/_mock/scenarios", {"match": {"prompt_contains": "zzz"}})
-    scenario_id = call("POST", "/_mock/scenarios", {"match": {"prompt_regex": "^zzz"}})["id"]
-    fault_id = call("POST", "/_mock/faults", {"match": {"path": "/nowhere"}, "status": 503})["id"]
-    return Ids(
-        task_id=task_id,
-        scenario_id=scenario_id,
-        fault_id=fault_id,
-        webhook_id=webhook_id,
-        receiver_url=receiver_url,
-    )
 
 
 @pytest.fixture
@@ -198,44 +151,6 @@ def test_no_request_to_any_route_is_answered_500(
 
 
 # -- the admin token ---------------------------------------------------------------------
-ADMIN_TOKEN = "fuzz-admin-token"
-#: Authorization values that carry the token (the scheme in any case, spaces around).
-GOOD_AUTHORIZATION = st.sampled_from(
-    [
-        f"Bearer {ADMIN_TOKEN}",
-        f"bearer {ADMIN_TOKEN}",
-        f"BEARER  {ADMIN_TOKEN} ",
-        f" Bearer {ADMIN_TOKEN}",
-    ]
-)
-#: Authorization values that do not.
-BAD_AUTHORIZATION = st.one_of(
-    st.sampled_from(
-        [
-            "",
-            "Bearer",
-            "Bearer ",
-            f"Bearer {ADMIN_TOKEN}x",
-            f"Bearer {ADMIN_TOKEN[:-1]}",
-            f"Basic {ADMIN_TOKEN}",
-            f"Bearer\t{ADMIN_TOKEN}",
-            ADMIN_TOKEN,
-            "Bearer é",
-            "Bearer \x7f",
-            "Bearer " + "t" * 5000,
-        ]
-    ),
-    st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=30).map(
-        lambda text: "Bearer " + text
-    ),
-).filter(lambda value: not _carries_token(value))
-
-
-def _carries_token(value: str) -> bool:
-    scheme, _, token = value.strip().partition(" ")
-    return scheme.lower() == "bearer" and token.strip() == ADMIN_TOKEN
-
-
 @pytest.fixture
 def guarded_app(make_app: Callable[..., Flask], guard: LoopbackGuard) -> Flask:
     """A mock whose control API needs the admin token (one app for all of a test's examples)."""
@@ -380,20 +295,6 @@ def sequence_call(step: str, number: int, task_id: str, ids: Ids) -> tuple[str, 
 
 
 # -- Range on results ------------------------------------------------------------------------
-_POSITIONS = st.one_of(st.integers(0, 5000), st.sampled_from([-1, 2**63, 10**30]))
-RANGES = st.one_of(
-    st.builds(lambda a, b: f"bytes={a}-{b}", _POSITIONS, _POSITIONS),
-    st.builds(lambda a: f"bytes={a}-", _POSITIONS),
-    st.builds(lambda a: f"bytes=-{a}", _POSITIONS),
-    st.builds(
-        lambda a, b, c, d: f"bytes={a}-{b},{c}-{d}", _POSITIONS, _POSITIONS, _POSITIONS, _POSITIONS
-    ),
-    st.sampled_from(
-        ["bytes=", "bytes=-", "bytes=a-b", "items=0-1", "bytes 0-1", "", "bytes=0-1;x", "BYTES=0-1"]
-    ),
-    # Any text a header can carry (one line).
-    st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=20),
-)
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 
@@ -431,98 +332,6 @@ def test_any_range_on_a_result_gets_the_whole_file_the_right_bytes_or_416(
             assert answer.data == whole[first : last + 1]
     elif answer.status_code == 416:
         assert answer.headers["Content-Range"] == f"bytes */{len(whole)}"
-
-
-# -- a live server, raw bytes ----------------------------------------------------------------
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[LiveServer, Ids]]:
-    """A live mock (manual clock) with seeded ids; stopped, with its receiver, after the module."""
-    with (
-        LoopbackGuard(reason="the route fuzz talks to 127.0.0.1 only"),
-        WebhookReceiver() as receiver,
-        LiveServer(
-            config=MockConfig(api_keys=(API_KEY, OTHER_KEY), clock="manual", webhook_max_retries=1),
-            threads=2,
-        ) as server,
-    ):
-        resolve_webhook_hosts_offline(server.app)
-        get_state(server.app).sleep = lambda seconds: None
-
-        def call(method: str, path: str, body: Any) -> Any:
-            status, data = http_call(server, method, path, body)
-            assert status < 300, (path, status, data)
-            return json.loads(data)
-
-        yield server, seed_ids(call, receiver.url)
-
-
-def http_call(server: LiveServer, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
-    """One well-formed request over a fresh connection: (status, body)."""
-    host, port = server.url.removeprefix("http://").rsplit(":", 1)
-    connection = HTTPConnection(host, int(port), timeout=10)
-    try:
-        payload = None if body is None else json.dumps(body).encode()
-        headers = dict(AUTH) | ({"Content-Type": "application/json"} if payload else {})
-        connection.request(method, path, body=payload, headers=headers)
-        answer = connection.getresponse()
-        return answer.status, answer.read()
-    finally:
-        connection.close()
-
-
-def raw_exchange(server: LiveServer, data: bytes) -> bytes:
-    """Send ``data`` on a new connection; the bytes answered up to the end of the head (or EOF)."""
-    host, port = server.url.removeprefix("http://").rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(data)
-        received = b""
-        while b"\r\n\r\n" not in received:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            received += chunk
-        return received
-
-
-@given(data=st.data())
-# No shrinking: each try of a hanging case would wait out the socket timeout.
-@fuzz_settings(ci=80, thorough=2000, shrink=False)
-def test_raw_requests_to_a_live_server_never_get_a_500(
-    live: tuple[LiveServer, Ids], figures: Figures, data: st.DataObject
-) -> None:
-    server, ids = live
-    request = data.draw(raw_requests(ids))
-    try:
-        received = raw_exchange(server, request)
-    except TimeoutError:
-        figures.finding(f"no answer within 10 s to {request[:300]!r}")
-        raise
-    status_line = received.split(b"\r\n", 1)[0]
-    status: int | str = int(status_line.split()[1]) if received.startswith(b"HTTP/1.") else "none"
-    figures.record(target="live", status=status)
-    unexpected = get_state(server.app).take_unexpected()
-    health = http_call(server, "GET", "/_mock/health")[0]
-    faulted = any(entry.get("fault") for entry in _journal(server))
-    problems = []
-    if status == 500 and not faulted:
-        problems.append("answered 500")
-    if status == "none" and not faulted:
-        problems.append(f"no status line: {received[:200]!r}")
-    if unexpected:
-        problems.append(f"unexpected error: {unexpected[0]}")
-    if health != 200:
-        problems.append(f"health answered {health}")
-    if problems:
-        figures.finding(f"{request[:300]!r}: {'; '.join(problems)}")
-    assert not problems, (request[:500], problems)
-
-
-def _journal(server: LiveServer) -> list[dict[str, Any]]:
-    """The journal's newest entry (the fuzzed request's, when it reached the app), then cleared."""
-    status, body = http_call(server, "GET", "/_mock/requests")
-    entries: list[dict[str, Any]] = json.loads(body)["data"][-1:] if status == 200 else []
-    http_call(server, "DELETE", "/_mock/requests")
-    return entries
 
 
 # -- findings --------------------------------------------------------------------------------
