@@ -96,7 +96,7 @@ def raw_exchange(server: LiveServer, data: bytes) -> bytes:
 
 @given(data=st.data())
 # No shrinking: each try of a hanging case would wait out the socket timeout.
-@fuzz_settings(ci=80, thorough=2000, shrink=False)
+@fuzz_settings(ci=120, thorough=2000, shrink=False)
 def test_raw_requests_to_a_live_server_never_get_a_500(
     live: tuple[LiveServer, Ids], figures: Figures, data: st.DataObject
 ) -> None:
