@@ -32,7 +32,8 @@ from werkzeug.test import TestResponse
 from freepik_mock.contract.loopback import LoopbackGuard
 from freepik_mock.contract.receiver import WebhookReceiver
 from freepik_mock.contract.server_suite import resolve_webhook_hosts_offline
-from freepik_mock.server.web.guards import FAULT_LABEL_KEY, DroppedConnection
+from freepik_mock.server.core.journal import JournalEntry
+from freepik_mock.server.web.guards import DroppedConnection
 from freepik_mock.server.web.state import get_state
 from tests.conftest import API_KEY, OTHER_KEY
 from tests.server.route_fuzz_figures import Figures, session_figures
@@ -101,15 +102,38 @@ def send(client: FlaskClient, case: FuzzRequest) -> TestResponse | None:
         return None
 
 
+def newest_entry(app: Flask) -> JournalEntry | None:
+    """The journal's newest entry: after a request, its own if it was journaled."""
+    entries = get_state(app).journal.entries()
+    return entries[-1] if entries else None
+
+
+def was_faulted(app: Flask, answer: TestResponse | None, *, before: JournalEntry | None) -> bool:
+    """Whether a fault answered (or dropped) the request just sent; ``before`` is the newest
+    journal entry from before it. (The label the injector puts on the environ does not reach
+    the test client's copy, so the journal, which names the fault, is asked.)"""
+    entry = newest_entry(app)
+    return answer is None or (entry is not before and entry is not None and entry.fault is not None)
+
+
 def check_answer(
-    app: Flask, answer: TestResponse | None, *, case: str, method: str, figures: Figures
-) -> None:
-    """No 500 (but an injected one), no unexpected error, a JSON error body, a healthy mock."""
+    app: Flask,
+    answer: TestResponse | None,
+    *,
+    before: JournalEntry | None,
+    case: str,
+    method: str,
+    figures: Figures,
+) -> bool:
+    """No 500 (but an injected one), no unexpected error, a JSON error body, a healthy mock.
+
+    Returns whether a fault answered the request.
+    """
     status = "dropped" if answer is None else answer.status_code
     figures.record(target="in-process", status=status)
     unexpected = get_state(app).take_unexpected()
+    faulted = was_faulted(app, answer, before=before)
     health = app.test_client().get("/_mock/health").status_code
-    faulted = answer is None or FAULT_LABEL_KEY in answer.request.environ
     problems = []
     if answer is not None and answer.status_code == 500 and not faulted:
         problems.append("answered 500")
@@ -125,6 +149,7 @@ def check_answer(
     if problems:
         figures.finding(f"{case}: {'; '.join(problems)}")
     assert not problems, (case, problems)
+    return faulted
 
 
 # -- every route -----------------------------------------------------------------------------
@@ -146,8 +171,11 @@ def test_no_request_to_any_route_is_answered_500(
 ) -> None:
     app, ids = fuzzed
     case = data.draw(fuzz_requests(rule, ids))
+    before = newest_entry(app)
     answer = send(app.test_client(), case)
-    check_answer(app, answer, case=case.describe(), method=case.method, figures=figures)
+    check_answer(
+        app, answer, before=before, case=case.describe(), method=case.method, figures=figures
+    )
 
 
 # -- the admin token ---------------------------------------------------------------------
@@ -179,8 +207,11 @@ def test_with_an_admin_token_every_control_call_but_health_needs_it(
         content_type=case.content_type,
         body=case.body,
     )
+    before = newest_entry(app)
     answer = send(app.test_client(), case)
-    check_answer(app, answer, case=case.describe(), method=case.method, figures=figures)
+    check_answer(
+        app, answer, before=before, case=case.describe(), method=case.method, figures=figures
+    )
     assert answer is not None  # no fault rules in this app
     # ("//_mock/..." is no path to the test client: it reads "_mock" as the host.)
     guarded = case.path.startswith("/_mock/") and case.path != "/_mock/health"
@@ -228,13 +259,15 @@ def test_sequences_of_calls_keep_the_mocks_promises(
     for step, number in steps:
         task_id = tasks[number % len(tasks)] if tasks else f"none-{number}"
         method, path, body = sequence_call(step, number, task_id, ids)
+        before = newest_entry(app)
         try:
             answer: TestResponse | None = client.open(path, method=method, json=body, headers=AUTH)
         except DroppedConnection:
             answer = None
-        check_answer(app, answer, case=f"{steps}: {step}", method=method, figures=figures)
-        if answer is None or FAULT_LABEL_KEY in answer.request.environ:
+        case = f"{steps}: {step}"
+        if check_answer(app, answer, before=before, case=case, method=method, figures=figures):
             continue
+        assert answer is not None
         if step == "create" and answer.status_code == 200:
             created = answer.get_json()["data"]["task_id"]
             tasks.append(created)
@@ -316,8 +349,10 @@ def test_any_range_on_a_result_gets_the_whole_file_the_right_bytes_or_416(
     whole = full.data
     etag = full.headers["ETag"]
     headers = {"Range": header} | ({"If-Range": if_range.format(etag=etag)} if if_range else {})
+    before = newest_entry(app)
     answer = client.open(path, method=method, headers=headers)
-    check_answer(app, answer, case=f"{method} Range: {header!r}", method=method, figures=figures)
+    case = f"{method} Range: {header!r}"
+    check_answer(app, answer, before=before, case=case, method=method, figures=figures)
     assert answer.status_code in (200, 206, 416), (header, answer.status_code)
     if answer.status_code == 200 and method == "GET":
         assert answer.data == whole
@@ -355,3 +390,22 @@ def test_a_prompt_with_a_lone_surrogate_is_matched_against_a_prompt_regex_not_a_
     task_id = answer.get_json()["data"]["task_id"]
     assert client.get(f"/_mock/tasks/{task_id}").get_json()["scenario_id"] == rule["id"]
     assert get_state(app).take_unexpected() == []
+
+
+def test_an_injected_500_is_told_from_one_the_mock_made(fuzzed: tuple[Flask, Ids]) -> None:
+    # Found by the thorough run: the injector's environ label never reaches the test client's
+    # copy of the environ, so a fault answering 500 was taken for a finding.
+    app, _ = fuzzed
+    client = app.test_client()
+    before = newest_entry(app)
+    plain = client.get(VENDOR, headers=AUTH)
+    assert plain.status_code == 200
+    assert not was_faulted(app, plain, before=before)
+    client.post("/_mock/faults", json={"match": {"path": VENDOR}, "status": 500, "times": 1})
+    before = newest_entry(app)
+    injected = client.get(VENDOR, headers=AUTH)
+    assert injected.status_code == 500
+    assert was_faulted(app, injected, before=before)
+    before = newest_entry(app)
+    assert client.get("/_mock/clock").status_code == 200
+    assert not was_faulted(app, client.get("/_mock/clock"), before=before)
