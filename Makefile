@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: serve test test-thorough lint typecheck unit bench contract-thorough spec clean
 
@@ -33,8 +34,10 @@ unit: $(STAMP)
 test-thorough: $(STAMP)
 	FREEPIK_MOCK_TEST_PROFILE=thorough $(BIN)/python -m pytest -n 2 --timeout=3600 $(PYTEST_ARGS)
 
+# Not part of `make test`: installs Prism into bench/.tools (npm) on first use; BENCH_ARGS=--quick
+# runs 1 s per cell.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Thousands of generated cases against the server (in-process, or a live one with
 # ARGS="--contract-base-url URL --contract-api-key KEY"); failures land in reports/ as JUnit XML.

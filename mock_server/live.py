@@ -1,7 +1,7 @@
-"""A real mock server on a background thread: for ``freepik-mock serve``, tests, the pytest plugin
-and benchmarks.
+"""A real mock server on a background thread: for tests, the pytest plugin and benchmarks.
 
-It serves through waitress, so what a test sees over the socket is what users see.
+It serves through waitress, which starts in a few milliseconds and needs nothing beyond Python;
+``freepik-mock serve`` uses granian instead (:mod:`mock_server.granian_server`), for throughput.
 ``LiveServer`` is a context manager; leaving it stops the server and the app's threads. Like the
 command, it refuses to listen beyond this machine unless an admin token protects the control API
 (:func:`check_exposure` is that rule, for both).
@@ -24,6 +24,7 @@ __all__ = [
     "IDLE_TIMEOUT_SECONDS",
     "MAX_CONNECTIONS",
     "LiveServer",
+    "bind_listener",
     "check_exposure",
     "is_loopback_host",
 ]
@@ -57,7 +58,7 @@ def check_exposure(*, host: str, admin_token: str | None) -> None:
         )
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind_listener(host: str, port: int) -> socket.socket:
     """A socket bound to the first address ``host`` resolves to (``OSError`` if it cannot be)."""
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
@@ -100,7 +101,7 @@ class LiveServer:
 
         # Bound first: waitress starts its worker threads before it binds, and would leave them
         # running when the port is taken.
-        listener = _bind(host, port)
+        listener = bind_listener(host, port)
         try:
             self.app: Flask = create_app(config)
         except BaseException:

@@ -3,6 +3,12 @@
 The melody repeats and varies short motifs, lands on chord tones at bar lines and closes on the
 tonic, which is what makes it sound composed rather than random. All choices come from the
 ``random.Random`` passed in, so a seed fixes the score.
+
+A score is a list of indices into the style's *alphabet*: every segment (a melody note or rest
+over one chord, one or two beats long) that any score of the style can use. The alphabet is
+small (chords x melody notes x three rhythmic kinds, a few hundred at most), so the style's
+material encodes all of it once and a track is only a join of encoded segments; composing is
+the only per-task work, which is why it runs on small integers and precomputed tables.
 """
 
 from __future__ import annotations
@@ -13,12 +19,13 @@ from dataclasses import dataclass
 from .score import Segment
 from .style import MODES, Style
 
-__all__ = ["BEATS_PER_BAR", "compose"]
+__all__ = ["BEATS_PER_BAR", "Alphabet", "alphabet_of", "compose"]
 
 BEATS_PER_BAR = 4
 _REST = 0
 # Two-bar rhythms: note lengths in beats, _REST for a beat with no melody. Each bar sums to 4,
-# so notes never cross a bar line (or a chord change).
+# so notes never cross a bar line (or a chord change), and every 2-beat note starts on an even
+# beat: the alphabet then needs one 2-beat drum pattern only.
 _RHYTHMS = (
     (1, 1, 1, 1, 1, 1, 1, 1),
     (1, 1, 1, 1, 1, 1, 2),
@@ -28,54 +35,103 @@ _RHYTHMS = (
     (1, _REST, 1, 1, 1, 1, 2),
 )
 _STEPS = (-3, -2, -2, -1, -1, -1, 0, 1, 1, 1, 2, 2, 3)
-_DRUM_PATTERN = ("kick", "snare", "kick", "snare")
 _PENTATONIC_DEGREES = {True: (0, 1, 2, 4, 5), False: (0, 2, 3, 4, 6)}  # by "is the third major"
+# The rhythmic kinds of a segment: one beat on a kick (even beat), one beat on a snare (odd
+# beat), two beats from a kick. Without drums the first two sound the same.
+_KINDS = 3
+_DRUMS_OF_KIND = (("kick",), ("snare",), ("kick", "snare"))
+
+#: A motif: (length in beats, melodic step from the previous note, or None for a rest).
+_Motif = tuple[tuple[int, int | None], ...]
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Motif:
-    notes: tuple[tuple[int, int | None], ...]
-    """(length in beats, melodic step from the previous note, or None for a rest)"""
+class Alphabet:
+    """The segments a style's scores are made of, and the tables composing needs.
+
+    Index of a segment: ``(chord_slot * (len(ladder) + 1) + melody_slot) * 3 + kind``, where
+    melody slot 0 is a rest and slot ``i + 1`` is ``ladder[i]``.
+    """
+
+    segments: tuple[Segment | None, ...]
+    """By index; None where no score can use the index (a 2-beat note off the chord)."""
+    ladder: tuple[int, ...]
+    """The melody's notes (MIDI), low to high."""
+    tonic_index: int
+    bar_slots: tuple[int, ...]
+    """The chord slot of each bar of the progression."""
+    home_slot: int
+    """The chord slot of the tonic chord (degree 0), which every track ends on."""
+    nearest: tuple[tuple[int, ...], ...]
+    """Per chord slot: for each ladder index, the nearest chord tone's index."""
+    home: tuple[int, ...]
+    """For each ladder index, the nearest tonic's index."""
 
 
-class _Harmony:
-    """Pitches of one style: the melody's ladder of notes and the chords on each degree."""
+def alphabet_of(style: Style) -> Alphabet:
+    """Every segment any score of ``style`` can use (tempo aside: segments count in beats)."""
+    scale = MODES[style.mode]
+    degrees = _PENTATONIC_DEGREES[scale[2] == 4] if style.pentatonic else range(7)
+    tonic = 60 + style.key + 12 * style.timbre.octave
+    melody_classes = {(style.key + scale[d]) % 12 for d in degrees}
+    # From a fourth below the tonic to an octave above: a singable range, and a small alphabet.
+    ladder = tuple(p for p in range(tonic - 5, tonic + 13) if p % 12 in melody_classes)
+    chords = sorted({0, *style.progression})
 
-    def __init__(self, style: Style) -> None:
-        self.style = style
-        self.scale = MODES[style.mode]
-        degrees = _PENTATONIC_DEGREES[self.scale[2] == 4] if style.pentatonic else range(7)
-        tonic = 60 + style.key + 12 * style.timbre.octave
-        melody_classes = {(style.key + self.scale[d]) % 12 for d in degrees}
-        self.ladder = [p for p in range(tonic - 5, tonic + 18) if p % 12 in melody_classes]
-        self.tonic_index = self.ladder.index(tonic)
+    def chord_classes(degree: int) -> tuple[int, ...]:
+        return tuple((style.key + scale[(degree + third) % 7]) % 12 for third in (0, 2, 4))
 
-    def chord_classes(self, degree: int) -> tuple[int, ...]:
-        return tuple(
-            (self.style.key + self.scale[(degree + third) % 7]) % 12 for third in (0, 2, 4)
-        )
-
-    def pad(self, degree: int) -> tuple[int, ...]:
-        """The triad voiced between E3 and D#4."""
-        return tuple(sorted(52 + (pc - 52) % 12 for pc in self.chord_classes(degree)))
-
-    def bass(self, degree: int) -> int:
-        """The chord's root between C2 and B2."""
-        return 36 + self.chord_classes(degree)[0]
-
-    def nearest_chord_tone(self, index: int, degree: int, *, root_only: bool = False) -> int:
-        wanted = self.chord_classes(degree)[:1] if root_only else self.chord_classes(degree)
-        candidates = [i for i, p in enumerate(self.ladder) if p % 12 in wanted]
+    def nearest(wanted: tuple[int, ...]) -> tuple[int, ...]:
+        candidates = [i for i, p in enumerate(ladder) if p % 12 in wanted]
         if not candidates:  # a pentatonic ladder may lack the chord's notes
-            return index
-        return min(candidates, key=lambda i: (abs(i - index), i))
+            return tuple(range(len(ladder)))
+        return tuple(min((abs(c - i), c) for c in candidates)[1] for i in range(len(ladder)))
+
+    segments: list[Segment | None] = []
+    for degree in chords:
+        classes = chord_classes(degree)
+        pad = tuple(sorted(52 + (pc - 52) % 12 for pc in classes))  # between E3 and D#4
+        bass = 36 + classes[0]  # the root between C2 and B2
+        # A note held two beats is always on a chord tone: the other 2-beat segments never
+        # occur, and leaving them out saves a quarter of the material.
+        held = {ladder[i] for i in nearest(classes)}
+        for melody in (None, *ladder):
+            for drums in _DRUMS_OF_KIND:
+                if len(drums) == 2 and melody is not None and melody not in held:
+                    segments.append(None)
+                    continue
+                segments.append(
+                    Segment(
+                        beats=len(drums),
+                        melody=melody,
+                        chord=pad,
+                        bass=bass,
+                        drums=drums if style.drums else (None,) * len(drums),
+                    )
+                )
+    slot = {degree: index for index, degree in enumerate(chords)}
+    return Alphabet(
+        segments=tuple(segments),
+        ladder=ladder,
+        tonic_index=ladder.index(tonic),
+        bar_slots=tuple(slot[degree] for degree in style.progression),
+        home_slot=slot[0],
+        nearest=tuple(nearest(chord_classes(degree)) for degree in chords),
+        home=nearest(chord_classes(0)[:1]),
+    )
 
 
-def compose(style: Style, *, rng: random.Random, beats: int) -> list[Segment]:
-    """A score exactly ``beats`` beats long."""
-    harmony = _Harmony(style)
-    segments: list[Segment] = []
-    position = harmony.tonic_index
+def compose(alphabet: Alphabet, *, rng: random.Random, beats: int) -> list[int]:
+    """A score exactly ``beats`` beats long, as indices into ``alphabet.segments``."""
+    ladder_size = len(alphabet.ladder)
+    width = ladder_size + 1
+    top = ladder_size - 1
+    bar_slots, bars = alphabet.bar_slots, len(alphabet.bar_slots)
+    nearest, tonic = alphabet.nearest, alphabet.tonic_index
+    chance = rng.random
+    score: list[int] = []
+    append = score.append
+    position = tonic
     motif = _new_motif(rng)
     beat = 0
     # A bar of accompaniment alone opens any track long enough to have room for it.
@@ -83,83 +139,48 @@ def compose(style: Style, *, rng: random.Random, beats: int) -> list[Segment]:
     unit = 0
     while beat < beats:
         # A new motif every eight bars (and now and then sooner), a varied one in between.
-        if (unit and unit % 4 == 0) or rng.random() < 0.2:
+        if (unit and unit % 4 == 0) or chance() < 0.2:
             motif = _new_motif(rng)
-        elif rng.random() < 0.5:
+        elif chance() < 0.5:
             motif = _vary(motif, rng)
-        for length, step in motif.notes:
+        for length, step in motif:
             if beat >= beats:
                 break
             length = min(length, beats - beat)
-            degree = style.progression[beat // BEATS_PER_BAR % len(style.progression)]
-            melody: int | None = None
+            chord = bar_slots[(beat // BEATS_PER_BAR) % bars]
+            melody = 0
             if beat >= intro and step is not None:
-                position = _move(harmony, position, step, rng)
-                if beat % BEATS_PER_BAR == 0:
-                    position = harmony.nearest_chord_tone(position, degree)
-                melody = harmony.ladder[position]
-            segments.append(_segment(style, harmony, beat, length, melody, degree))
+                # Lean back towards the middle of the range so the tune does not drift away.
+                height = position - tonic
+                if ((height > 5 and step > 0) or (height < -1 and step < 0)) and chance() < 0.6:
+                    step = -step
+                moved = position + step
+                if not 0 <= moved <= top:
+                    moved = position - step
+                position = max(0, min(top, moved))
+                if beat % BEATS_PER_BAR == 0 or length == 2:  # bar lines and long notes
+                    position = nearest[chord][position]
+                melody = position + 1
+            kind = 2 if length == 2 else beat & 1
+            append((chord * width + melody) * _KINDS + kind)
             beat += length
         unit += 1
-    return _with_ending(style, harmony, segments, position)
+    if score:  # end on the tonic chord with the melody on the tonic, the way a tune resolves
+        kind = score[-1] % _KINDS
+        home = alphabet.home[position] + 1
+        score[-1] = (alphabet.home_slot * width + home) * _KINDS + kind
+    return score
 
 
 def _new_motif(rng: random.Random) -> _Motif:
     rhythm = rng.choice(_RHYTHMS)
-    return _Motif(
-        notes=tuple((max(length, 1), rng.choice(_STEPS) if length else None) for length in rhythm)
-    )
+    return tuple((max(length, 1), rng.choice(_STEPS) if length else None) for length in rhythm)
 
 
 def _vary(motif: _Motif, rng: random.Random) -> _Motif:
-    notes = list(motif.notes)
+    notes = list(motif)
     at = rng.randrange(len(notes))
     length, step = notes[at]
     if step is not None:
         notes[at] = (length, rng.choice(_STEPS))
-    return _Motif(notes=tuple(notes))
-
-
-def _move(harmony: _Harmony, position: int, step: int, rng: random.Random) -> int:
-    # Lean back towards the middle of the range so the tune does not drift to an edge.
-    height = position - harmony.tonic_index
-    drifting = (height > 5 and step > 0) or (height < -1 and step < 0)
-    if drifting and rng.random() < 0.6:
-        step = -step
-    moved = position + step
-    if not 0 <= moved < len(harmony.ladder):
-        moved = position - step
-    return max(0, min(len(harmony.ladder) - 1, moved))
-
-
-def _segment(
-    style: Style, harmony: _Harmony, beat: int, length: int, melody: int | None, degree: int
-) -> Segment:
-    return Segment(
-        beats=length,
-        melody=melody,
-        chord=harmony.pad(degree),
-        bass=harmony.bass(degree),
-        drums=tuple(
-            _DRUM_PATTERN[(beat + i) % BEATS_PER_BAR] if style.drums else None
-            for i in range(length)
-        ),
-    )
-
-
-def _with_ending(
-    style: Style, harmony: _Harmony, segments: list[Segment], position: int
-) -> list[Segment]:
-    """End on the tonic chord with the melody on the tonic, the way a tune resolves."""
-    if not segments:
-        return segments
-    last = segments[-1]
-    home = harmony.nearest_chord_tone(position, 0, root_only=True)
-    segments[-1] = Segment(
-        beats=last.beats,
-        melody=harmony.ladder[home],
-        chord=harmony.pad(0),
-        bass=harmony.bass(0),
-        drums=last.drums,
-    )
-    return segments
+    return tuple(notes)

@@ -11,7 +11,7 @@ DRUM_KINDS = ("kick", "snare")
 
 @dataclass(frozen=True, kw_only=True)
 class Segment:
-    """A melody note (or rest) over a chord, lasting whole beats; the unit the palette encodes.
+    """A melody note (or rest) over a chord, lasting whole beats; the unit a material encodes.
 
     Pitches are MIDI note numbers. Everything sounds from the segment's start and has died away
     before its end, so segments can follow one another in any order.

@@ -195,8 +195,15 @@ class SegmentSynth:
 
 
 def _clipped(values: list[int]) -> array[int]:
-    """16-bit samples, clipped only in the rare segment where the voices' peaks coincide."""
+    """16-bit samples; a segment whose voices' peaks coincide is scaled down to fit, not clipped.
+
+    Scaling the whole segment keeps the waveform clean (clipping would add harsh harmonics), and
+    it runs on ``map`` over C functions, several times faster than clipping sample by sample.
+    """
     try:
         return array("h", values)
     except OverflowError:
-        return array("h", [max(-_FULL_SCALE, min(_FULL_SCALE, s)) for s in values])
+        pass
+    peak = max(max(values), -min(values))
+    gain = _FULL_SCALE / peak
+    return array("h", map(int, map(operator.mul, values, repeat(gain, len(values)))))

@@ -1,7 +1,7 @@
-"""``freepik-mock serve``: the mock behind a production WSGI server (waitress).
+"""``freepik-mock serve``: the mock behind a production HTTP server (granian, in this process).
 
 Every flag is checked here, before anything starts, so that a bad value is a one-line usage error
-(exit 2) rather than a traceback. Flask, waitress and the app are imported only once the options
+(exit 2) rather than a traceback. Flask, granian and the app are imported only once the options
 are known to be good, which also keeps ``--help`` instant.
 """
 
@@ -16,6 +16,7 @@ import click
 from ..core import ControlInputError, MockConfig
 from ..core.faults import parse_fault
 from ..core.scenarios import parse_rule
+from ..granian_server import DEFAULT_THREADS
 from ..live import check_exposure, is_loopback_host
 from .config_file import RULES_META_KEY, ConfigFile, use_config_file
 from .options import CommaSeparated, FiniteFloatRange, HttpUrl, NonEmpty, load_scenarios_file
@@ -39,6 +40,24 @@ MAX_STATUS_SECONDS = 86_400.0
 MAX_WEBHOOK_SECONDS = 300.0
 
 _COMMA = CommaSeparated()
+
+
+class _RetrySchedule(click.ParamType):  # type: ignore[type-arg]
+    """``0,5,300,...`` (seconds; a list in a config file), checked as the outbox reads it."""
+
+    name = "SECONDS,..."
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ..webhooks import parse_retry_schedule
+
+        try:
+            return parse_retry_schedule(
+                value if isinstance(value, str | list | tuple) else str(value)
+            )
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -99,6 +118,12 @@ def build_config(options: dict[str, Any], *, config_file: ConfigFile | None = No
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     _checked_webhook_options(options)
+    legacy = options["webhook_retries"] is not None or options["webhook_backoff"] is not None
+    if options["webhook_retry_schedule"] is not None and legacy:
+        raise click.UsageError(
+            "--webhook-retry-schedule cannot be combined with --webhook-retries or "
+            "--webhook-backoff (the older exponential backoff): choose one"
+        )
     try:
         return MockConfig(
             api_keys=tuple(options["api_key"]),
@@ -113,6 +138,7 @@ def build_config(options: dict[str, Any], *, config_file: ConfigFile | None = No
             webhook_allow=tuple(options["webhook_allow"]) or ("loopback",),
             webhook_on_created=options["webhook_on_created"],
             webhook_timeout=options["webhook_timeout"],
+            webhook_retry_schedule=options["webhook_retry_schedule"],
             webhook_max_retries=options["webhook_retries"],
             webhook_initial_backoff=options["webhook_backoff"],
             chaos_duplicate=options["chaos_duplicate"],
@@ -121,6 +147,7 @@ def build_config(options: dict[str, Any], *, config_file: ConfigFile | None = No
             faults=faults,
             admin_token=options["admin_token"],
             journal_size=options["journal_size"],
+            max_tasks=options["max_tasks"],
             request_log="off" if options["quiet"] else options["log_format"],
         )
     except (ValueError, ControlInputError) as exc:
@@ -183,15 +210,36 @@ def _seconds(maximum: float) -> FiniteFloatRange:
     default=10.0,
     help="Per attempt, s.",
 )
-@_opt("--webhook-retries", type=click.IntRange(min=0), default=5, help="Retries per message.")
 @_opt(
-    "--webhook-backoff", type=_seconds(MAX_WEBHOOK_SECONDS), default=1.0, help="First retry delay."
+    "--webhook-retry-schedule",
+    type=_RetrySchedule(),
+    default=None,
+    help="Attempt times, s, each after the one before. [default: 0,5,300,1800,7200,18000,36000,"
+    "36000]",
+)
+@_opt(
+    "--webhook-retries",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Exponential backoff instead: retries per message. [default: 5]",
+)
+@_opt(
+    "--webhook-backoff",
+    type=_seconds(MAX_WEBHOOK_SECONDS),
+    default=None,
+    help="Exponential backoff instead: first retry delay. [default: 1.0]",
 )
 @_opt("--chaos-duplicate", is_flag=True, help="Chaos: send every webhook message twice.")
 @_opt("--chaos-out-of-order", is_flag=True, help="Chaos: deliver a task's messages out of order.")
 @_opt("--scenarios", type=click.Path(exists=True, dir_okay=False), help="Rules file (JSON/YAML).")
 @_opt("--admin-token", type=NonEmpty(), help="Bearer token for /_mock (required off loopback).")
 @_opt("--journal-size", type=click.IntRange(min=1), default=1000, help="Requests remembered.")
+@_opt(
+    "--max-tasks",
+    type=click.IntRange(min=1),
+    default=100_000,
+    help="Tasks kept; beyond, the oldest finished go (all running: a create is a 429).",
+)
 @_opt("--quiet", is_flag=True, help="Print no line per request.")
 @_opt(
     "--log-format",
@@ -199,7 +247,12 @@ def _seconds(maximum: float) -> FiniteFloatRange:
     default="text",
     help="The per-request lines: for people or for log collectors.",
 )
-@_opt("--threads", type=click.IntRange(1, 256), default=8, help="WSGI worker threads.")
+@_opt(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=DEFAULT_THREADS,
+    help="Most requests running at once (threads start when needed).",
+)
 def serve(**options: Any) -> None:
     """Serve the mock API on HOST:PORT until Ctrl-C or SIGTERM.
 
@@ -207,10 +260,10 @@ def serve(**options: Any) -> None:
     flag takes a comma-separated list there.
     """
     config = build_config(options, config_file=click.get_current_context().meta.get(RULES_META_KEY))
-    from ..live import LiveServer
+    from ..granian_server import GranianServer
 
     try:
-        server = LiveServer(
+        server = GranianServer(
             config=config, host=options["host"], port=options["port"], threads=options["threads"]
         )
     except OSError as exc:

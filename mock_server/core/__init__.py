@@ -12,6 +12,7 @@ from .errors import (
     NotFound,
     RequestValidationFailed,
     TaskAlreadyFinished,
+    TaskStoreFull,
 )
 from .faults import FaultBook, FaultRule
 from .journal import JournalEntry, RequestJournal
@@ -40,4 +41,5 @@ __all__ = [
     "Task",
     "TaskAlreadyFinished",
     "TaskStatus",
+    "TaskStoreFull",
 ]

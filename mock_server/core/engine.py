@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
 from .clock import Clock, make_clock
@@ -51,13 +53,17 @@ class MockEngine:
         self.config = config
         self.clock = clock or make_clock(mode=config.clock, speed=config.speed)
         self.scheduler = Scheduler(clock=self.clock)
-        self.tasks = TaskStore()
+        self.tasks = TaskStore(max_tasks=config.max_tasks)
         self.scenarios = ScenarioBook()
         self._ids = TaskIdFactory(seed=config.seed)
         self._listeners: list[StatusListener] = []
         self._reset_hooks: list[Callable[[], None]] = []
         self._idle_waiters: list[Callable[[], bool]] = []
+        # Held by every change of the state as a whole: announcements, forced finishes, the
+        # making of a task, and reset (so that no create straddles a reset).
         self._announce_lock = threading.Lock()
+        #: Counts resets: a create that matched its rule before a reset matches again after it.
+        self._generation = 0
         self._settle_lock = threading.Lock()
         for rule in config.scenarios:
             self.scenarios.add(rule)
@@ -95,12 +101,46 @@ class MockEngine:
         webhook_url: str | None,
         result_base_url: str,
     ) -> Task:
-        """A new task, its lifecycle decided now by the first matching rule or the defaults."""
-        rule = self.scenarios.take(prompt=prompt, api_key=api_key)
-        timing = self._timing_for(rule, music_length_seconds=music_length_seconds)
+        """A new task, its lifecycle decided now by the first matching rule or the defaults.
+
+        Atomic with respect to ``reset``: the task is made wholly before it (and forgotten by
+        it) or wholly after it (with the new clock's instants and the new rules).
+        ``TaskStoreFull`` when the store holds ``max_tasks`` running tasks.
+        """
+        # Interned: every task made through one host shares the string.
+        base = sys.intern((self.config.public_url or result_base_url).rstrip("/"))
+        while True:
+            generation = self._generation
+            # Rules are matched outside the lock: a slow match delays only this create.
+            rule = self.scenarios.take(prompt=prompt, api_key=api_key)
+            timing = self._timing_for(rule, music_length_seconds=music_length_seconds)
+            with self._announce_lock:
+                if generation != self._generation:
+                    continue  # a reset came in between: the rule taken belongs to the old state
+                return self._make_task(
+                    api_key=api_key,
+                    prompt=prompt,
+                    music_length_seconds=music_length_seconds,
+                    webhook_url=webhook_url,
+                    base=base,
+                    rule=rule,
+                    timing=timing,
+                )
+
+    def _make_task(
+        self,
+        *,
+        api_key: str,
+        prompt: str,
+        music_length_seconds: int,
+        webhook_url: str | None,
+        base: str,
+        rule: ScenarioRule | None,
+        timing: Timing,
+    ) -> Task:
+        """Store the task and schedule its announcements (the caller holds the lock)."""
         now = self.clock.now()
         task_id = self._ids.next_id()
-        base = (self.config.public_url or result_base_url).rstrip("/")
         in_progress_at = now + timing.created_seconds
         task = Task(
             task_id=task_id,
@@ -108,7 +148,7 @@ class MockEngine:
             prompt=prompt,
             music_length_seconds=music_length_seconds,
             webhook_url=webhook_url,
-            result_url=f"{base}/results/{task_id}.mp3",
+            result_base=base,
             created_at=now,
             in_progress_at=in_progress_at,
             finished_at=in_progress_at + timing.processing_seconds,
@@ -116,8 +156,10 @@ class MockEngine:
             scenario_id=rule.rule_id if rule else None,
         )
         self.tasks.add(task)
-        for _, at in task.changes():
-            self.scheduler.call_at(at, lambda: self._announce(task_id))
+        announce = partial(self._announce, task_id)
+        # One announcement per distinct instant (with no CREATED time, two changes share one).
+        for at in sorted({now, in_progress_at, task.finished_at}):
+            self.scheduler.call_at(at, announce)
         return task
 
     def get_task(self, *, api_key: str, task_id: str) -> Task:
@@ -213,6 +255,7 @@ class MockEngine:
     def reset(self) -> None:
         """Forget tasks and rules, restart the clock and the id sequence, reset every component."""
         with self._announce_lock:
+            self._generation += 1
             self.scheduler.clear()
             self.tasks.clear()
             self.scenarios.clear()
@@ -253,8 +296,13 @@ class MockEngine:
                 return
             # The scheduler's instant: while advance catches up, a later change is not reached yet.
             now = self.scheduler.now()
-            reached = [s for s, _ in task.changes_until(now) if s not in task.emitted]
-            task.emitted.extend(reached)
-            for status in reached:
+            changes = task.changes_until(now)
+            reached = changes[task.announced :]
+            if not reached:
+                return
+            task.announced = len(changes)
+            for status, _ in reached:
                 for listener in self._listeners:
                     listener.on_status_change(task, status)
+            if task.fully_announced:
+                self.tasks.mark_finished(task)

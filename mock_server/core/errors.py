@@ -15,6 +15,7 @@ __all__ = [
     "NotFound",
     "RequestValidationFailed",
     "TaskAlreadyFinished",
+    "TaskStoreFull",
 ]
 
 
@@ -31,6 +32,8 @@ class MockError(Exception):
 
     status: int = 500
     content_type: str = "application/json"
+    #: Headers the answer carries besides its body (a 429's ``Retry-After``).
+    headers: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -98,3 +101,20 @@ class TaskAlreadyFinished(MockError):
 
     def __init__(self, status: str) -> None:
         super().__init__(f"Task already finished with status {status}")
+
+
+class TaskStoreFull(MockError):
+    """A create when the store holds ``--max-tasks`` tasks and none of them has finished.
+
+    A 429 with the vendor's body: clients back off and retry, and by then tasks may have
+    finished (their room is then reused).
+    """
+
+    status = 429
+    headers = (("Retry-After", "1"),)
+
+    def __init__(self, max_tasks: int) -> None:
+        super().__init__(
+            f"Too many requests: the mock holds {max_tasks} tasks (--max-tasks) and none has "
+            "finished yet; let tasks finish (advance the clock), reset, or raise --max-tasks"
+        )

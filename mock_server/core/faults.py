@@ -17,7 +17,6 @@ import json
 import math
 import random
 import re
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -25,6 +24,7 @@ from typing import Any
 
 from .errors import ControlInputError, NotFound
 from .masking import mask_secret
+from .rulebook import KeyedRules
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -350,12 +350,12 @@ def _check_answerable(rule: FaultRule) -> None:
 
 
 class FaultBook:
-    """The ordered fault rules of one mock instance, and the seeded draws for ``probability``."""
+    """The ordered fault rules of one mock instance (indexed by key: see ``rulebook``), and the
+    seeded draws for ``probability``."""
 
     def __init__(self, *, seed: int | None = None) -> None:
         self._seed = seed
-        self._lock = threading.Lock()
-        self._rules: list[FaultRule] = []
+        self._rules: KeyedRules[FaultRule] = KeyedRules()
         self._ids = itertools.count(1)
         self._random = random.Random(seed)
 
@@ -363,38 +363,38 @@ class FaultBook:
         """Append a rule (it applies after the existing ones)."""
         # Checked before taking an id, so a refused rule leaves no gap in the ids.
         rule = parse_fault(raw, rule_id="")
-        with self._lock:
+        with self._rules.lock:
             rule.rule_id = f"flt_{next(self._ids)}"
-            self._rules.append(rule)
+            self._rules.add(rule)
             return rule
 
     def list(self) -> list[FaultRule]:
         """The rules in the order they are tried."""
-        with self._lock:
-            return list(self._rules)
+        return self._rules.all()
 
     def delete(self, rule_id: str) -> None:
         """Remove one rule; ``NotFound`` for an unknown id."""
-        with self._lock:
-            for index, rule in enumerate(self._rules):
-                if rule.rule_id == rule_id:
-                    del self._rules[index]
-                    return
-        raise NotFound()
+        with self._rules.lock:
+            if not self._rules.remove(rule_id):
+                raise NotFound()
 
     def clear(self) -> None:
         """Remove every rule; the seeded draws start again. Ids are never handed out again, so
         an id a test still holds can never name somebody else's rule."""
-        with self._lock:
+        with self._rules.lock:
             self._rules.clear()
             self._random = random.Random(self._seed)
 
     def take(self, *, method: str, path: str, api_key: str | None = None) -> FaultRule | None:
-        """The rule that fires for this request, counting one use of it; None if none fires."""
-        if is_control_path(path):
+        """The rule that fires for this request, counting one use of it; None if none fires.
+
+        Only the rules for this key and those for any key are tried (the others cannot match,
+        so skipping them changes no seeded draw).
+        """
+        if is_control_path(path) or not len(self._rules):
             return None
-        with self._lock:
-            for index, rule in enumerate(self._rules):
+        with self._rules.lock:
+            for rule in self._rules.candidates(api_key):
                 if not rule.matches(method=method, path=path, api_key=api_key):
                     continue
                 if rule.probability is not None and self._random.random() >= rule.probability:
@@ -403,6 +403,6 @@ class FaultBook:
                 if rule.times_left is not None:
                     rule.times_left -= 1
                     if rule.times_left == 0:
-                        del self._rules[index]
+                        self._rules.remove(rule.rule_id)
                 return rule
         return None

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_JSON_DEPTH",
     "JournalEntry",
+    "RecordedBody",
     "RequestJournal",
     "answer_summary",
     "journal_body",
@@ -71,11 +72,8 @@ def masked_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     }
 
 
-def journal_body(raw: bytes, *, content_type: str | None, total_length: int | None = None) -> Any:
-    """The body as recorded: parsed JSON when it is JSON, else text; None when empty.
-
-    ``raw`` may be the first ``MAX_BODY_BYTES`` bytes only; ``total_length`` is the full size.
-    """
+def _render(raw: bytes, *, content_type: str | None, total_length: int | None) -> Any:
+    """Parsed JSON when ``raw`` is JSON, else text; None when empty (see :func:`journal_body`)."""
     if not raw:
         return None
     cut = raw[:MAX_BODY_BYTES]
@@ -95,6 +93,52 @@ def journal_body(raw: bytes, *, content_type: str | None, total_length: int | No
     return text
 
 
+class RecordedBody:
+    """A body as the journal keeps it: its first bytes, rendered (parsed) only when read.
+
+    Requests are many and reads of the journal few, so the request path only keeps the bytes;
+    ``GET /_mock/requests`` parses them (once) with the rules of :func:`journal_body`.
+    """
+
+    __slots__ = ("_content_type", "_raw", "_rendered", "_total_length")
+
+    def __init__(self, raw: bytes, *, content_type: str | None, total_length: int | None) -> None:
+        # One byte more than is shown tells that the body was cut.
+        self._raw = raw if len(raw) <= MAX_BODY_BYTES else raw[: MAX_BODY_BYTES + 1]
+        self._content_type = content_type
+        self._total_length = max(total_length or 0, len(raw)) or None
+        self._rendered: Any = _UNRENDERED
+
+    @property
+    def size(self) -> int:
+        """Roughly the memory the body holds."""
+        return len(self._raw)
+
+    def rendered(self) -> Any:
+        """Parsed JSON when it is JSON, else text (cut, and said to be, beyond the limit)."""
+        if self._rendered is _UNRENDERED:
+            self._rendered = _render(
+                self._raw, content_type=self._content_type, total_length=self._total_length
+            )
+        return self._rendered
+
+
+_UNRENDERED = object()
+
+
+def journal_body(
+    raw: bytes, *, content_type: str | None, total_length: int | None = None
+) -> RecordedBody | None:
+    """The body as recorded (None when empty): shown as parsed JSON when it is JSON, else as
+    text, rendered when the journal is read.
+
+    ``raw`` may be the first ``MAX_BODY_BYTES`` bytes only; ``total_length`` is the full size.
+    """
+    if not raw:
+        return None
+    return RecordedBody(raw, content_type=content_type, total_length=total_length)
+
+
 def answer_summary(raw: bytes | None, *, content_type: str | None) -> Any:
     """The answer's body as recorded: JSON or text as :func:`journal_body` keeps it; a binary
     body (an MP3) as a note of its size, never its bytes."""
@@ -104,6 +148,10 @@ def answer_summary(raw: bytes | None, *, content_type: str | None) -> Any:
     if kind and not (kind.startswith("text/") or "json" in kind or kind.endswith("+xml")):
         return f"[{len(raw)} bytes of {kind}]"
     return journal_body(raw, content_type=content_type)
+
+
+def _shown(value: Any) -> Any:
+    return value.rendered() if isinstance(value, RecordedBody) else value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,10 +187,10 @@ class JournalEntry:
             "path": self.path,
             "query": self.query,
             "headers": self.headers,
-            "body": self.body,
+            "body": _shown(self.body),
             "status": self.status,
             "dropped": self.dropped,
-            "answer_body": self.answer_body,
+            "answer_body": _shown(self.answer_body),
             "duration_ms": self.duration_ms,
             "fault": self.fault,
         }
@@ -157,6 +205,8 @@ def _recorded_size(value: Any) -> int:
     """Roughly the memory a recorded body holds (its length as text)."""
     if value is None:
         return 0
+    if isinstance(value, RecordedBody):
+        return value.size
     if isinstance(value, str):
         return len(value)
     return len(json.dumps(value, ensure_ascii=False, default=str))

@@ -12,12 +12,12 @@ created, never other creates or the control API.
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import ControlInputError, NotFound
+from .rulebook import KeyedRules
 from .tasks import TaskStatus
 
 __all__ = ["MAX_REGEX_LENGTH", "ScenarioBook", "ScenarioRule", "parse_rule"]
@@ -173,59 +173,54 @@ def parse_rule(raw: Any, *, rule_id: str) -> ScenarioRule:
 
 
 class ScenarioBook:
-    """The ordered rules of one mock instance."""
+    """The ordered rules of one mock instance (indexed by key: see ``rulebook``)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rules: list[ScenarioRule] = []
+        self._rules: KeyedRules[ScenarioRule] = KeyedRules()
         self._ids = itertools.count(1)
 
     def add(self, raw: Any) -> ScenarioRule:
         """Append a rule (it applies after the existing ones)."""
         # Checked before taking an id, so a refused rule leaves no gap in the ids.
         rule = parse_rule(raw, rule_id="")
-        with self._lock:
+        with self._rules.lock:
             rule.rule_id = f"scn_{next(self._ids)}"
-            self._rules.append(rule)
+            self._rules.add(rule)
             return rule
 
     def list(self) -> list[ScenarioRule]:
         """The rules in the order they are tried."""
-        with self._lock:
-            return list(self._rules)
+        return self._rules.all()
 
     def delete(self, rule_id: str) -> None:
         """Remove one rule; ``NotFound`` for an unknown id."""
-        with self._lock:
-            for index, rule in enumerate(self._rules):
-                if rule.rule_id == rule_id:
-                    del self._rules[index]
-                    return
-        raise NotFound()
+        with self._rules.lock:
+            if not self._rules.remove(rule_id):
+                raise NotFound()
 
     def clear(self) -> None:
         """Remove every rule. Ids are never handed out again, so an id a test still holds can
         never name somebody else's rule."""
-        with self._lock:
+        with self._rules.lock:
             self._rules.clear()
 
     def take(self, *, prompt: str, api_key: str) -> ScenarioRule | None:
-        """The first rule for this task, counting one use of it (used-up rules are dropped)."""
-        with self._lock:
-            candidates = list(self._rules)
-        for rule in candidates:
+        """The first rule for this task, counting one use of it (used-up rules are dropped).
+
+        Only the rules for this key and those for any key are tried, without a copy.
+        """
+        for rule in self._rules.candidates(api_key):
             if not rule.matches(prompt=prompt, api_key=api_key):
                 continue
-            with self._lock:
+            with self._rules.lock:
                 # Another create may have used the rule up, or a call deleted it, while this
                 # one was matching: then the next rule gets its chance.
-                index = next((i for i, kept in enumerate(self._rules) if kept is rule), None)
-                if index is None:
+                if not self._rules.holds(rule):
                     continue
                 rule.used += 1
                 if rule.times_left is not None:
                     rule.times_left -= 1
                     if rule.times_left == 0:
-                        del self._rules[index]
+                        self._rules.remove(rule.rule_id)
             return rule
         return None

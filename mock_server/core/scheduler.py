@@ -20,7 +20,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from .clock import Clock
 
@@ -31,11 +30,9 @@ log = logging.getLogger(__name__)
 Action = Callable[[], None]
 
 
-@dataclass(order=True)
-class _Entry:
-    at: float
-    seq: int
-    action: Action = field(compare=False)
+#: (mock instant, sequence number, action): a plain tuple, so that the heap compares in C (the
+#: sequence number is unique, so the action is never compared).
+_Entry = tuple[float, int, Action]
 
 
 class Scheduler:
@@ -90,8 +87,12 @@ class Scheduler:
     def call_at(self, at: float, action: Action) -> None:
         """Run ``action`` once mock time reaches ``at``."""
         with self._cond:
-            heapq.heappush(self._heap, _Entry(at, next(self._seq), action))
-            self._cond.notify_all()
+            entry = (at, next(self._seq), action)
+            heapq.heappush(self._heap, entry)
+            # Only a new earliest entry can change what the background thread waits for; a
+            # later one (most of a task's announcements) needs no wake-up.
+            if self._heap[0] is entry:
+                self._cond.notify_all()
 
     def call_soon(self, action: Action) -> None:
         """Run ``action`` as soon as possible, off the caller's thread."""
@@ -140,8 +141,8 @@ class Scheduler:
             return False
         with self._cond:
             target = self._clock.now()
-            if self._heap and self._heap[0].at <= target:
-                self._instant = min(max(self._instant, self._heap[0].at), target)
+            if self._heap and self._heap[0][0] <= target:
+                self._instant = min(max(self._instant, self._heap[0][0]), target)
                 return True
             self._instant = target
             return False
@@ -181,7 +182,7 @@ class Scheduler:
         return self._instant if self.simulated else self._clock.now()
 
     def _has_due(self) -> bool:
-        return bool(self._heap) and self._heap[0].at <= self._frontier()
+        return bool(self._heap) and self._heap[0][0] <= self._frontier()
 
     def _pop_due(self) -> _Entry | None:
         if self._has_due():
@@ -190,7 +191,7 @@ class Scheduler:
 
     def _run(self, entry: _Entry) -> None:
         try:
-            entry.action()
+            entry[2]()
         except Exception:  # an action's failure must not kill the scheduler
             log.exception("scheduled action failed")
         finally:
@@ -202,7 +203,7 @@ class Scheduler:
         """Real seconds until the background thread may have something to run (None: unknown)."""
         if not self._heap or self.simulated:
             return None  # on the manual clock only call_at, clear or a catch-up's end bring work
-        return self._clock.real_seconds_until(self._heap[0].at)
+        return self._clock.real_seconds_until(self._heap[0][0])
 
     def _loop(self) -> None:
         while True:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -21,12 +21,13 @@ class TaskStatus(StrEnum):
 FINAL_STATUSES = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED})
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Task:
     """One task. Its three instants (mock seconds) decide its status at any time.
 
     ``created_at <= in_progress_at <= finished_at``; at ``finished_at`` it takes ``outcome``.
-    ``emitted`` lists the statuses already announced to listeners (webhooks), in order.
+    ``announced`` counts the changes (in ``changes()`` order) already told to listeners.
+    Slotted: a mock holds up to ``--max-tasks`` of them, so each one is kept small.
     """
 
     task_id: str
@@ -34,14 +35,25 @@ class Task:
     prompt: str
     music_length_seconds: int
     webhook_url: str | None
-    result_url: str
+    #: Where result files are served (``http://host:port``), one string shared by many tasks.
+    result_base: str
     created_at: float
     in_progress_at: float
     finished_at: float
     outcome: TaskStatus
     scenario_id: str | None = None
     forced: bool = False
-    emitted: list[TaskStatus] = field(default_factory=list)
+    announced: int = 0
+
+    @property
+    def result_url(self) -> str:
+        """The URL of the task's MP3 (made on read: a stored URL would cost ~120 bytes a task)."""
+        return f"{self.result_base}/results/{self.task_id}.mp3"
+
+    @property
+    def fully_announced(self) -> bool:
+        """Whether every change, the final one included, has been told to listeners."""
+        return self.announced >= 3
 
     def status_at(self, now: float) -> TaskStatus:
         """The status a reader sees at mock instant ``now``."""
@@ -61,6 +73,7 @@ class Task:
 
     def changes_until(self, now: float) -> list[tuple[TaskStatus, float]]:
         """The changes that have happened by ``now``."""
+        # The instants are in order, so the changes reached are a prefix.
         return [(status, at) for status, at in self.changes() if at <= now]
 
     def generated_at(self, now: float) -> list[str]:

@@ -1,5 +1,9 @@
 """openapi-core's side of validation: the request and response shapes it reads, and its errors
-worded for people in the vendor's style ("Parameter 'page' must be greater than 0").
+worded for people in the vendor's style ("Parameter 'page' must be greater than 0", by the
+functions of :mod:`.wording`, which the compiled validators share).
+
+It is the oracle: the mock's requests are checked by :mod:`.compiled`, which a differential test
+holds to this module's answers; responses are checked here.
 
 Importing this module imports openapi-core and jsonschema, which takes a few hundred milliseconds;
 :class:`~freepik_mock.server.spec.RequestValidator` therefore imports it only when first used.
@@ -7,7 +11,6 @@ Importing this module imports openapi-core and jsonschema, which takes a few hun
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,35 +29,24 @@ from openapi_core.validation.request.exceptions import (
     RequestBodyValidationError,
 )
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
-from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
 from werkzeug.datastructures import Headers, ImmutableMultiDict
-from werkzeug.http import parse_options_header
 
 from ..core.errors import InvalidParam
+from . import wording
 
 __all__ = ["SpecChecker", "describe_error", "openapi_config"]
 
 #: Where a request or response is said to come from; only the path part matters (servers are "/").
 _HOST_URL = "http://mock.invalid"
-_BODY = "body"
-_MAX_REASON = 300
-_ARTICLES = {"integer": "an integer", "object": "a JSON object", "array": "an array"}
-_FORMAT_NAMES = {"uri": "URI", "uuid": "UUID", "date-time": "date-time (RFC 3339)"}
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _strict_json(value: bytes, **_parameters: str) -> Any:
-    # Python's json accepts NaN and Infinity, which are not JSON (RFC 8259); the vendor's
-    # servers would not parse them either.
-    return json.loads(value, parse_constant=_reject_constant)
+_BODY = wording.BODY
+_clip, _field, _label, _mimetype = wording.clip, wording.dotted, wording.label, wording.mimetype
+#: Re-exported: the contract suite words openapi-core's errors with it too.
+describe_error = wording.describe_error
 
 
 def _is_uri(value: Any) -> bool:
     # openapi-core's format checker has no `uri` check of its own: RFC 3986, absolute URI.
-    return not isinstance(value, str) or bool(validate_rfc3986(value, rule="URI"))
+    return wording.is_uri(value)
 
 
 def openapi_config(**options: Any) -> Config:
@@ -65,8 +57,8 @@ def openapi_config(**options: Any) -> Config:
     return Config(
         extra_format_validators={"uri": _is_uri},
         extra_media_type_deserializers={
-            "application/json": _strict_json,
-            "application/problem+json": _strict_json,
+            "application/json": wording.strict_json,
+            "application/problem+json": wording.strict_json,
         },
         **options,
     )
@@ -94,14 +86,6 @@ class _Response:
     data: bytes | None = field(default=None)
 
 
-def _mimetype(content_type: str | None) -> str:
-    """The bare, lower-case media type; openapi-core's own parser breaks on odd parameters."""
-    if not content_type:
-        return ""
-    mimetype, _options = parse_options_header(content_type)
-    return mimetype.lower()
-
-
 def _request(
     *, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes, mimetype: str
 ) -> _Request:
@@ -116,42 +100,16 @@ def _request(
     )
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 3] + "..."
-
-
-def _field(path: Iterable[Any]) -> str:
-    return ".".join(str(part) for part in path)
-
-
-def _label(name: str) -> str:
-    return "Request body" if name == _BODY else f"Parameter '{name}'"
-
-
 def _schema_reason(error: SchemaError, name: str) -> str:
     """A sentence for one jsonschema error about ``name``, keyed on the failing keyword."""
-    keyword, limit, label = error.validator, error.validator_value, _label(name)
     schema = error.schema if isinstance(error.schema, Mapping) else {}
-    if keyword == "type":
-        kinds = limit if isinstance(limit, list) else [limit]
-        return f"{label} must be " + " or ".join(_ARTICLES.get(k, f"a {k}") for k in kinds)
-    if keyword == "minimum":
-        bound = "greater than" if schema.get("exclusiveMinimum") is True else "at least"
-        return f"{label} must be {bound} {limit}"
-    if keyword == "maximum":
-        bound = "less than" if schema.get("exclusiveMaximum") is True else "at most"
-        return f"{label} must be {bound} {limit}"
-    if keyword == "maxLength":
-        return f"{label} must be at most {limit} characters long"
-    if keyword == "minLength":
-        return f"{label} must be at least {limit} characters long"
-    if keyword == "format":
-        return f"{label} must be a valid {_FORMAT_NAMES.get(str(limit), str(limit))}"
-    if keyword == "enum" and isinstance(limit, list):
-        return f"{label} must be one of: " + ", ".join(str(v) for v in limit)
-    if keyword == "pattern":
-        return f"{label} must match the pattern {limit}"
-    return _clip(f"{label} is not valid: {error.message}")
+    return wording.schema_reason(
+        keyword=str(error.validator),
+        limit=error.validator_value,
+        schema=schema,
+        name=name,
+        message=error.message,
+    )
 
 
 def _schema_problems(errors: Iterable[Any], *, prefix: tuple[str, ...]) -> Iterator[InvalidParam]:
@@ -175,13 +133,12 @@ def _schema_problems(errors: Iterable[Any], *, prefix: tuple[str, ...]) -> Itera
 def _body_problems(error: RequestBodyValidationError, mimetype: str) -> Iterator[InvalidParam]:
     cause = error.__cause__
     if isinstance(error, MissingRequestBodyError):
-        yield InvalidParam(name=_BODY, reason="Request body is required (a JSON object)")
+        yield InvalidParam(name=_BODY, reason=wording.missing_body_reason())
     elif isinstance(cause, MediaTypeNotFound):
-        expected = " or ".join(cause.availableMimetypes)
-        got = f", not {mimetype}" if mimetype else " (no Content-Type header was sent)"
-        yield InvalidParam(name=_BODY, reason=f"Content-Type must be {expected}{got}")
+        reason = wording.content_type_reason(expected=cause.availableMimetypes, got=mimetype)
+        yield InvalidParam(name=_BODY, reason=reason)
     elif isinstance(cause, MediaTypeDeserializeError):
-        yield InvalidParam(name=_BODY, reason="Request body is not valid JSON")
+        yield InvalidParam(name=_BODY, reason=wording.NOT_JSON)
     elif isinstance(cause, InvalidSchemaValue):
         yield from _schema_problems(cause.schema_errors, prefix=())
     else:
@@ -205,19 +162,6 @@ def _problems(errors: Iterable[Exception], mimetype: str) -> Iterator[InvalidPar
                 yield InvalidParam(name=error.name, reason=f"{_label(error.name)} is not valid")
         else:
             yield InvalidParam(name=_BODY, reason=_clip(describe_error(error)))
-
-
-def describe_error(error: BaseException) -> str:
-    """``str(error)``, which for some openapi-core errors itself fails on undecodable bytes."""
-    try:
-        text = str(error)
-    except Exception:
-        text = ""
-    return text or type(error).__name__
-
-
-def _unique(problems: Iterable[InvalidParam]) -> list[InvalidParam]:
-    return list(dict.fromkeys(problems))
 
 
 class SpecChecker:
@@ -251,9 +195,9 @@ class SpecChecker:
             request = _request(
                 method=method, path=path, query=query, headers=headers, body=body, mimetype=mimetype
             )
-            return _unique(_problems(self._openapi.iter_request_errors(request), mimetype))
+            return wording.unique(_problems(self._openapi.iter_request_errors(request), mimetype))
         except RecursionError:
-            return [InvalidParam(name=_BODY, reason="Request body is nested too deeply")]
+            return [InvalidParam(name=_BODY, reason=wording.NESTED_TOO_DEEPLY)]
         except Exception as error:
             return [
                 InvalidParam(

@@ -12,10 +12,11 @@ from ..spec import RequestValidator
 from . import rules_routes, webhook_routes
 from .console import ConsoleLog
 from .control import control
+from .dashboard import dashboard
 from .host_check import HostCheck
 from .reason_phrases import StandardReasonPhrases
 from .responses import install_error_handlers
-from .results import ResultPreparer, results
+from .results import results
 from .state import EXTENSION_KEY, MockState, get_state
 from .vendor import vendor
 
@@ -40,14 +41,12 @@ def create_app(config: MockConfig | None = None) -> Flask:
     )
     try:
         state.engine.on_reset(state.renderer.clear)
-        if config.clock == "real":
-            # On the manual clock a task can complete and be downloaded at once: no lead time.
-            state.engine.add_listener(ResultPreparer(renderer=renderer))
         app.extensions[EXTENSION_KEY] = state
         install_error_handlers(app)
         app.register_blueprint(vendor)
         app.register_blueprint(results)
         app.register_blueprint(control)
+        app.register_blueprint(dashboard)
         webhook_routes.register(app, state)
         rules_routes.register(app, state)
         # Before faults and the journal: a request with an invalid Host is not a request.

@@ -11,7 +11,8 @@ JSON (``--log-format json``), one object per line for a log collector: ``time`` 
 ``dropped``, ``duration_ms`` and ``fault`` (the id of the fault rule that fired, or ``null``).
 
 It wraps the whole app, control API included, so what the console shows is every request the
-server answered. The fault label comes from the fault injector, which marks the WSGI environ.
+server answered (but the dashboard's background reads, which would fill the terminal while
+the page is open). The fault label comes from the fault injector, which marks the WSGI environ.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from ..core.clock import iso_utc
+from .dashboard import is_background_read
 from .guards import FAULT_LABEL_KEY
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ LogFormat = Literal["text", "json"]
 
 def _wsgi_text(value: str) -> str:
     """A WSGI string (bytes held as latin-1) as the UTF-8 text the client sent."""
+    if value.isascii():  # nearly always: nothing to decode
+        return value
     return value.encode("latin-1", "replace").decode("utf-8", "replace")
 
 
@@ -57,6 +61,9 @@ class ConsoleLog:
         self._lock = threading.Lock()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if is_background_read(environ):
+            # The dashboard polling: a few lines a second. Its actions are logged.
+            return self.app(environ, start_response)
         started = time.perf_counter()
         statuses: list[int] = []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -91,9 +92,11 @@ def advance_clock() -> Response:
         # An integer of 309+ digits: no float holds it, and no clock could reach it.
         raise ControlInputError("'seconds' is too large: it must be a finite number >= 0") from None
     state = get_state()
-    stalls = state.webhooks.stalls if state.webhooks is not None else 0
-    state.engine.advance(seconds)
-    if state.webhooks is not None and state.webhooks.stalls > stalls:
+    # The outbox waits for attempts on this thread: a watch sees this advance's stalls only.
+    watching = state.webhooks.watch_stalls() if state.webhooks is not None else None
+    with watching or contextlib.nullcontext() as watch:
+        state.engine.advance(seconds)
+    if watch is not None and watch.stalled:
         # The clock moved and cannot move back, but the promise of this call is broken.
         return json_response(
             {

@@ -28,6 +28,8 @@ from ..core.clock import iso_utc
 from ..core.errors import MockError
 from ..core.faults import FaultRule, is_control_path
 from ..core.journal import MAX_BODY_BYTES, answer_summary, journal_body
+from .dashboard import OPEN_PATHS as DASHBOARD_PATHS
+from .dashboard import OPEN_PREFIX as DASHBOARD_PREFIX
 from .responses import json_response
 from .state import MockState
 from .vendor import API_KEY_HEADERS
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FAULT_LABEL_KEY",
     "DroppedConnection",
+    "FaultHangup",
     "FaultInjector",
     "install_admin_guard",
     "install_answer_capture",
@@ -54,6 +57,23 @@ _ANSWER_KEY = "freepik_mock.answer"
 _WAITRESS_MARK = "waitress.client_disconnected"
 
 log = logging.getLogger(__name__)
+
+
+class FaultHangup(ConnectionAbortedError):
+    """Raised from the answer's body under granian, which then closes the connection.
+
+    granian has no equivalent of waitress's ``ClientDisconnected``; an answer whose first chunk
+    fails is the nearest it offers. The client never gets a complete answer, but what it sees
+    depends on a race inside granian: usually the connection closes right after a
+    ``200 OK`` head with an unfinished chunked body ("incomplete chunked read"), sometimes
+    before any byte ("server disconnected without sending a response"). httpx raises
+    ``RemoteProtocolError`` for both; a client that retries on a broken connection retries both.
+    """
+
+
+def _hang_up(path: str) -> Iterable[bytes]:
+    raise FaultHangup(f"fault: connection dropped on {path}")
+    yield b""  # pragma: no cover - makes this a generator: it raises on the first chunk
 
 
 class DroppedConnection(httpx.RemoteProtocolError):
@@ -86,14 +106,18 @@ class _ReplayedInput(io.RawIOBase):
         return len(data)
 
 
-def _peek_body(environ: WSGIEnvironment) -> tuple[bytes, int | None]:
-    """Up to ``MAX_BODY_BYTES + 1`` bytes of the body, leaving the whole body for the app."""
+def _peek_body(environ: WSGIEnvironment, *, limit: int) -> tuple[bytes, int | None]:
+    """Up to ``MAX_BODY_BYTES + 1`` bytes of the body, leaving the whole body for the app.
+
+    Nothing is read from a body announced larger than ``limit``: the app refuses it unread, and
+    a client announcing gigabytes must not hold a thread while it sends them.
+    """
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return b"", None
-    if length <= 0:
-        return b"", None
+    if length <= 0 or length > limit:
+        return b"", None if length <= 0 else length
     stream: IO[bytes] = environ["wsgi.input"]
     chunks: list[bytes] = []
     wanted = min(length, MAX_BODY_BYTES + 1)
@@ -120,16 +144,20 @@ class FaultInjector:
         self.state = state
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        incoming = Request(environ, shallow=True)
-        if is_control_path(incoming.path):
+        # The control API is neither faulted nor journaled: it passes before any Request object
+        # is made. (Werkzeug's path is PATH_INFO with its leading slashes made one; the prefix is
+        # ASCII, so its UTF-8 decoding cannot change the answer.)
+        if is_control_path("/" + environ.get("PATH_INFO", "").lstrip("/")):
             return self.app(environ, start_response)
+        incoming = Request(environ, shallow=True)
         started = time.perf_counter()
         arrived = iso_utc(datetime.now(UTC), timespec="milliseconds")
         clock = self.state.engine.clock
         mock_time = iso_utc(clock.wall_time(clock.now()))
-        head, length = _peek_body(environ)
+        head, length = _peek_body(environ, limit=self.state.config.max_body_bytes)
+        api_key = _api_key(incoming.headers)
         rule = self.state.faults.take(
-            method=incoming.method, path=incoming.path, api_key=self._request_key(incoming)
+            method=incoming.method, path=incoming.path, api_key=self._rule_key(incoming, api_key)
         )
         if rule is not None:
             environ[FAULT_LABEL_KEY] = rule.rule_id
@@ -153,7 +181,7 @@ class FaultInjector:
                 status=status,
                 duration_ms=(time.perf_counter() - started) * 1000,
                 fault=rule.rule_id if rule else None,
-                api_key=_api_key(incoming.headers),
+                api_key=api_key,
             )
 
         if rule is not None and rule.delay_seconds > 0:
@@ -175,9 +203,9 @@ class FaultInjector:
         record(statuses[-1] if statuses else None)
         return body
 
-    def _request_key(self, incoming: Request) -> str | None:
-        """The key a request is made with; a result download's is its task's (it sends none)."""
-        key = _api_key(incoming.headers)
+    def _rule_key(self, incoming: Request, key: str | None) -> str | None:
+        """The key fault rules see: the request's, or for a result download its task's (a
+        download sends none)."""
         if key is not None or not incoming.path.startswith(_RESULTS_PREFIX):
             return key
         task_id = incoming.path.removeprefix(_RESULTS_PREFIX).removesuffix(".mp3")
@@ -193,6 +221,8 @@ class FaultInjector:
             from waitress.channel import ClientDisconnected
 
             raise ClientDisconnected(f"fault: connection dropped on {path}")
+        if environ.get("SERVER_SOFTWARE") == "Granian":
+            return _hang_up(path)
         raise DroppedConnection("Server disconnected without sending a response (mock fault).")
 
     def _injected_response(self, rule: FaultRule | None, *, where: str) -> WerkzeugResponse | None:
@@ -251,6 +281,9 @@ def install_admin_guard(app: Flask, state: MockState) -> None:
     @app.before_request
     def _require_admin_token() -> Response | None:
         if not is_control_path(request.path) or request.path in _OPEN_CONTROL_PATHS:
+            return None
+        # The dashboard's files hold no data; the page asks for the token and sends it.
+        if request.path in DASHBOARD_PATHS or request.path.startswith(DASHBOARD_PREFIX):
             return None
         given = _bearer_token(request.headers.get("Authorization"))
         # Digests of equal length, compared in constant time: neither the token nor its length

@@ -17,10 +17,19 @@ if TYPE_CHECKING:
 __all__ = ["StandardReasonPhrases", "status_line"]
 
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
+#: Werkzeug's status lines (``"404 NOT FOUND"``) mapped to the standard ones, so the common case
+#: is one lookup rather than a parse.
+_STANDARD_LINES = {
+    f"{status.value} {status.phrase.upper()}": f"{status.value} {status.phrase}"
+    for status in HTTPStatus
+}
 
 
 def status_line(status: str) -> str:
     """``status`` (``"400 BAD REQUEST"``) with the standard phrase for its code."""
+    standard_line = _STANDARD_LINES.get(status)
+    if standard_line is not None:
+        return standard_line
     code = status.partition(" ")[0]
     try:
         standard = _PHRASES.get(int(code))

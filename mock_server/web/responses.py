@@ -54,14 +54,26 @@ def json_response(
 
 def error_response(error: MockError) -> Response:
     """The vendor-format response for one of the mock's errors."""
-    return json_response(error.body(), status=error.status, content_type=error.content_type)
+    response = json_response(error.body(), status=error.status, content_type=error.content_type)
+    response.headers.extend(error.headers)
+    return response
 
 
 def read_body(*, limit: int) -> bytes:
     """The raw body, refused with the vendor's 400 when it is larger than ``limit`` bytes."""
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
-    data = request.stream.read(limit + 1)
+    # A read may return less than asked (granian hands over the body as it arrives): read on
+    # to the limit or the end, and no further.
+    chunks: list[bytes] = []
+    wanted = limit + 1
+    while wanted > 0:
+        chunk = request.stream.read(wanted)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    data = b"".join(chunks)
     if len(data) > limit:
         raise _too_large(limit)
     return data

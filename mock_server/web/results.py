@@ -4,6 +4,9 @@ Caching: with ``--seed`` a reset hands out the same task ids again, for other pr
 so the ETag is a digest of everything the audio depends on (id, prompt, length, and the mock's
 version, whose renderer made it) and caches must revalidate (``no-cache``) rather than keep the
 file as ``immutable``.
+
+The track is made on the request, on both clocks: joining a style's pre-encoded material costs
+a few milliseconds (see ``audio/renderer.py``), so nothing is rendered ahead in the background.
 """
 
 from __future__ import annotations
@@ -15,32 +18,12 @@ from flask import Blueprint, Response, request
 from werkzeug.http import parse_range_header
 
 from .. import __version__
-from ..audio import TrackRenderer
 from ..core import NotFound, Task, TaskStatus
 from .state import get_state
 
-__all__ = ["ResultPreparer", "result_etag", "results"]
+__all__ = ["result_etag", "results"]
 
 results = Blueprint("results", __name__)
-
-
-class ResultPreparer:
-    """Renders a track while its task is IN_PROGRESS, as the real API generates it then.
-
-    An engine listener: the download of a COMPLETED task then costs no synthesis on the request
-    path. Only tasks that will complete are rendered; a forced COMPLETED is rendered at once.
-    """
-
-    def __init__(self, *, renderer: TrackRenderer) -> None:
-        self._renderer = renderer
-
-    def on_status_change(self, task: Task, status: TaskStatus) -> None:
-        """Queue the task's track for rendering (never blocks: the engine's lock is held)."""
-        will_complete = status is TaskStatus.IN_PROGRESS and task.outcome is TaskStatus.COMPLETED
-        if will_complete or status is TaskStatus.COMPLETED:
-            self._renderer.prepare(
-                task_id=task.task_id, prompt=task.prompt, length_seconds=task.music_length_seconds
-            )
 
 
 def result_etag(task: Task) -> str:

@@ -78,7 +78,6 @@ class MockState:
         """Stop background work."""
         self._closing.set()
         self.engine.close()
-        self.renderer.close()
         if self.webhooks is not None:
             self.webhooks.close()
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 
 from ..core import RequestValidationFailed
 from .responses import json_response, read_body
-from .state import get_state
+from .state import MockState, get_state
 
 __all__ = ["API_KEY_HEADERS", "vendor"]
 
@@ -21,9 +21,11 @@ API_KEY_HEADERS = ("x-freepik-api-key", "x-magnific-api-key")
 _COLLECTION = "/v1/ai/music-generation"
 
 
-def _authenticated_key() -> str:
-    value = next((request.headers.get(h) for h in API_KEY_HEADERS if request.headers.get(h)), None)
-    return get_state().engine.authenticate(value)
+def _authenticated_key(state: MockState) -> str:
+    headers = request.headers
+    # The first header that has a value (an empty one counts as missing).
+    value = headers.get(API_KEY_HEADERS[0]) or headers.get(API_KEY_HEADERS[1])
+    return state.engine.authenticate(value)
 
 
 def _validated_body() -> bytes:
@@ -50,9 +52,9 @@ def _envelope(data: Any) -> Response:
 @vendor.post(_COLLECTION)
 def create_task() -> Response:
     """POST /v1/ai/music-generation: 200 with a CREATED task."""
-    api_key = _authenticated_key()
-    payload = json.loads(_validated_body())
     state = get_state()
+    api_key = _authenticated_key(state)
+    payload = json.loads(_validated_body())
     task = state.engine.create_task(
         api_key=api_key,
         prompt=payload["prompt"],
@@ -66,9 +68,9 @@ def create_task() -> Response:
 @vendor.get(_COLLECTION)
 def list_tasks() -> Response:
     """GET /v1/ai/music-generation: the key's tasks, oldest first."""
-    api_key = _authenticated_key()
-    _validated_body()
     state = get_state()
+    api_key = _authenticated_key(state)
+    _validated_body()
     now = state.engine.clock.now()
     return _envelope([task.vendor_view(now) for task in state.engine.list_tasks(api_key=api_key)])
 
@@ -76,8 +78,8 @@ def list_tasks() -> Response:
 @vendor.get(f"{_COLLECTION}/<path:task_id>")
 def get_task(task_id: str) -> Response:
     """GET /v1/ai/music-generation/{task-id}: the task as the clock has it now."""
-    api_key = _authenticated_key()
-    _validated_body()
     state = get_state()
+    api_key = _authenticated_key(state)
+    _validated_body()
     task = state.engine.get_task(api_key=api_key, task_id=task_id)
     return _envelope(task.vendor_view(state.engine.clock.now()))

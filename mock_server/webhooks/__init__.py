@@ -3,7 +3,7 @@
 from .delivery import AttemptResult, Cancellation, Deliverer, parse_retry_after
 from .messages import Attempt, DeliveryState, MessageRecord, message_body, task_message_body
 from .outbox import Outbox
-from .retry import RetryPolicy
+from .retry import RetryPolicy, parse_retry_schedule
 from .signing import SECRET_PREFIX, Signer, signing_key
 from .targets import (
     LOOPBACK,
@@ -36,6 +36,7 @@ __all__ = [
     "TargetUnresolved",
     "message_body",
     "parse_retry_after",
+    "parse_retry_schedule",
     "signing_key",
     "system_resolver",
     "task_message_body",

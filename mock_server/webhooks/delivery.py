@@ -4,23 +4,29 @@ httpcore does the HTTP; a network backend pinned to the target's checked address
 connecting, so no second DNS lookup can happen, and it holds every socket to one deadline (the
 attempt's whole timeout, not a per-read one) and lets the outbox abort the attempt from another
 thread. Redirects are never followed: httpcore does not follow them.
+
+Connections are kept alive (see ``pool``): a burst of messages to one receiver reuses a few
+connections instead of connecting for every attempt. Each attempt re-arms the reused
+connection's deadline and cancellation. When a kept-alive connection turns out to have been
+closed by the receiver before it answered anything, the attempt connects afresh once, within
+its own deadline: that is what the connection's idleness cost, not the receiver's answer.
 """
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
-import socket
+import functools
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import httpcore
 
+from .pool import ConnectionPool, PooledConnection
+from .sockets import Cancellation, DeadlineStream, PinnedBackend
 from .targets import Target
 
 __all__ = ["AttemptResult", "Cancellation", "Deliverer", "parse_retry_after"]
@@ -59,134 +65,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
-class Cancellation:
-    """Lets another thread abort an attempt: its sockets are shut down, its waits end."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sockets: set[socket.socket] = set()
-        self._wakers: list[threading.Event] = []
-        self.cancelled = False
-
-    def register(self, sock: socket.socket) -> None:
-        """Track a socket of the attempt (shut at once if already cancelled)."""
-        with self._lock:
-            self._sockets.add(sock)
-            if not self.cancelled:
-                return
-        _shutdown(sock)
-
-    def wake_on_cancel(self, event: threading.Event) -> None:
-        """Set ``event`` when the attempt is cancelled (at once if it already is)."""
-        with self._lock:
-            self._wakers.append(event)
-            if not self.cancelled:
-                return
-        event.set()
-
-    def cancel(self) -> None:
-        """Abort the attempt (idempotent)."""
-        with self._lock:
-            self.cancelled = True
-            sockets = list(self._sockets)
-            wakers = list(self._wakers)
-        for sock in sockets:
-            _shutdown(sock)
-        for event in wakers:
-            event.set()
-
-
-def _shutdown(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed or never connected: nothing to abort
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A stream whose every read and write ends by one deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream, *, deadline: float) -> None:
-        self._inner = inner
-        self._deadline = deadline
-
-    def _remaining(self, error: type[Exception]) -> float:
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0:
-            raise error("deadline reached")
-        return remaining
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._remaining(httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._remaining(httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        inner = self._inner.start_tls(
-            ssl_context, server_hostname, self._remaining(httpcore.ConnectTimeout)
-        )
-        return _DeadlineStream(inner, deadline=self._deadline)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _PinnedBackend(httpcore.NetworkBackend):
-    """Connects to the target's checked addresses only, whatever host the URL names."""
-
-    def __init__(self, *, target: Target, deadline: float, cancellation: Cancellation) -> None:
-        self._target = target
-        self._deadline = deadline
-        self._cancellation = cancellation
-        self._backend = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        if self._cancellation.cancelled:
-            raise httpcore.ConnectError("attempt cancelled")
-        error: Exception = httpcore.ConnectError("no address to connect to")
-        for address in self._target.addresses:
-            remaining = self._deadline - time.monotonic()
-            if remaining <= 0:
-                raise httpcore.ConnectTimeout("deadline reached")
-            try:
-                stream = self._backend.connect_tcp(
-                    address, self._target.port, timeout=remaining, socket_options=socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-                continue
-            sock = stream.get_extra_info("socket")
-            if isinstance(sock, socket.socket):
-                self._cancellation.register(sock)
-            return _DeadlineStream(stream, deadline=self._deadline)
-        raise error
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("unix sockets are not webhook targets")
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-
 def _describe(exc: Exception, *, timeout: float) -> str:
     if isinstance(exc, httpcore.TimeoutException):
         return f"timed out after {timeout:g} s"
@@ -199,13 +77,23 @@ def _describe(exc: Exception, *, timeout: float) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-class Deliverer:
-    """Makes single attempts: ``timeout`` bounds the whole attempt, ``response_cap`` the read."""
+#: A failure that, on a kept-alive connection, means the receiver had closed it while idle.
+_STALE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
 
-    def __init__(self, *, timeout: float, response_cap: int, user_agent: str) -> None:
+
+class Deliverer:
+    """Makes single attempts: ``timeout`` bounds the whole attempt, ``response_cap`` the read.
+
+    ``keep_alive`` idle connections are kept per receiver (0: a new connection per attempt).
+    """
+
+    def __init__(
+        self, *, timeout: float, response_cap: int, user_agent: str, keep_alive: int = 8
+    ) -> None:
         self.timeout = timeout
         self.response_cap = response_cap
         self.user_agent = user_agent
+        self.pool = ConnectionPool(per_key=keep_alive)
         self._ssl_lock = threading.Lock()
         self._ssl_context: ssl.SSLContext | None = None
 
@@ -214,6 +102,10 @@ class Deliverer:
             if self._ssl_context is None:
                 self._ssl_context = httpcore.default_ssl_context()
             return self._ssl_context
+
+    def close(self) -> None:
+        """Close the kept-alive connections (later attempts still work, without keeping any)."""
+        self.pool.close()
 
     def post(
         self,
@@ -232,7 +124,6 @@ class Deliverer:
         """
         started = time.monotonic() if started is None else started
         deadline = started + self.timeout
-        backend = _PinnedBackend(target=target, deadline=deadline, cancellation=cancellation)
         url = httpcore.URL(
             scheme=target.scheme, host=target.host, port=target.port, target=target.path
         )
@@ -241,39 +132,106 @@ class Deliverer:
             ("User-Agent", self.user_agent),
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(body))),
-            ("Connection", "close"),
             *headers.items(),
         ]
+        exchange = functools.partial(
+            self._exchange,
+            target=target,
+            url=url,
+            headers=request_headers,
+            body=body,
+            cancellation=cancellation,
+            deadline=deadline,
+            started=started,
+        )
+        reused = self.pool.take(_pool_key(target), addresses=target.addresses)
+        if reused is not None:
+            result = exchange(reused, reused=True)
+            if result is not None:
+                return result
+        try:
+            connection = self._connect(
+                target, url=url, deadline=deadline, cancellation=cancellation
+            )
+        except Exception as exc:  # every network failure is a failed attempt
+            failure = (
+                "cancelled" if cancellation.cancelled else _describe(exc, timeout=self.timeout)
+            )
+            return AttemptResult(status_code=None, error=failure, duration_ms=_ms(started))
+        result = exchange(connection, reused=False)
+        if result is None:  # pragma: no cover - only a reused connection can be stale
+            return AttemptResult(
+                status_code=None, error="connection lost", duration_ms=_ms(started)
+            )
+        return result
+
+    def _connect(
+        self, target: Target, *, url: httpcore.URL, deadline: float, cancellation: Cancellation
+    ) -> PooledConnection:
+        """A new connection to one of the target's checked addresses (TLS for https)."""
+        backend = PinnedBackend(target=target, deadline=deadline, cancellation=cancellation)
+        stream: httpcore.NetworkStream = backend.connect_tcp(target.host, target.port)
+        if target.scheme == "https":
+            try:
+                stream = stream.start_tls(self._ssl(), server_hostname=target.host)
+            except BaseException:
+                stream.close()
+                raise
+        address = stream.get_extra_info("server_addr")
+        http = httpcore.HTTP11Connection(
+            origin=url.origin, stream=stream, keepalive_expiry=self.pool.expiry
+        )
+        peer = str(address[0]) if isinstance(address, tuple) else target.addresses[0]
+        return PooledConnection(http=http, stream=stream, address=peer)
+
+    def _exchange(
+        self,
+        connection: PooledConnection,
+        *,
+        reused: bool,
+        target: Target,
+        url: httpcore.URL,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        cancellation: Cancellation,
+        deadline: float,
+        started: float,
+    ) -> AttemptResult | None:
+        """The request and its answer over ``connection``; None when a reused one was stale."""
+        stream = connection.stream
+        if isinstance(stream, DeadlineStream):
+            stream.arm(deadline=deadline, cancellation=cancellation)
         limit = {"connect": self.timeout, "read": self.timeout, "write": self.timeout}
-        ssl_context = self._ssl() if target.scheme == "https" else None
         status: int | None = None
         retry_after: float | None = None
         location: str | None = None
         excerpt = b""
         try:
-            with (
-                httpcore.HTTPConnection(
-                    origin=url.origin, ssl_context=ssl_context, network_backend=backend
-                ) as connection,
-                connection.stream(
-                    "POST",
-                    url,
-                    headers=request_headers,
-                    content=body,
-                    extensions={"timeout": {**limit, "pool": self.timeout}},
-                ) as response,
-            ):
+            with connection.http.stream(
+                "POST",
+                url,
+                headers=headers,
+                content=body,
+                extensions={"timeout": {**limit, "pool": self.timeout}},
+            ) as response:
                 status = response.status
                 retry_after = parse_retry_after(_header(response.headers, b"retry-after"))
                 location = _header(response.headers, b"location")
                 excerpt = self._read_capped(response)
         except Exception as exc:  # every network or protocol failure is a failed attempt
+            connection.close()
             if status is None:
-                failure = (
-                    "cancelled" if cancellation.cancelled else _describe(exc, timeout=self.timeout)
-                )
+                if cancellation.cancelled:
+                    return AttemptResult(
+                        status_code=None, error="cancelled", duration_ms=_ms(started)
+                    )
+                if reused and isinstance(exc, _STALE_ERRORS) and time.monotonic() < deadline:
+                    return None
+                failure = _describe(exc, timeout=self.timeout)
                 return AttemptResult(status_code=None, error=failure, duration_ms=_ms(started))
             # The status line is the answer; a failure after it only shortens the log's excerpt.
+        else:
+            self.pool.give(_pool_key(target), connection)
         if status is None:  # pragma: no cover - the stream always yields a status or raises
             return AttemptResult(status_code=None, error="no answer", duration_ms=_ms(started))
         error: str | None = None
@@ -298,6 +256,10 @@ class Deliverer:
         except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException):
             pass  # a body cut short still leaves the status, which is what counts
         return bytes(data[: self.response_cap])
+
+
+def _pool_key(target: Target) -> tuple[str, str, int]:
+    return target.scheme, target.host, target.port
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:

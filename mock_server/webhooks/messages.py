@@ -20,6 +20,7 @@ __all__ = [
     "MessageLog",
     "MessageRecord",
     "message_body",
+    "message_size",
     "task_message_body",
 ]
 
@@ -165,30 +166,65 @@ class MessageRecord:
     held: bool
 
 
-class MessageLog:
-    """The delivery log: messages by webhook-id, oldest first, at most ``limit`` of them.
+#: What the log counts for a message and for each attempt besides their bodies and headers.
+_MESSAGE_OVERHEAD = 512
+_ATTEMPT_OVERHEAD = 256
 
-    Past the limit, the oldest finished messages are dropped (pending ones are kept). It takes no
-    lock of its own: the outbox's lock guards it.
+
+def message_size(message: Message) -> int:
+    """About how many bytes ``message`` holds: its body, and each attempt's headers and the
+    excerpt of the answer (up to ``webhook_response_cap``), plus a fixed overhead for each."""
+    size = _MESSAGE_OVERHEAD + len(message.body) + len(message.url)
+    for attempt in message.attempts:
+        size += _ATTEMPT_OVERHEAD + len(attempt.response_body.encode("utf-8", errors="replace"))
+        size += sum(len(name) + len(value) for name, value in attempt.headers.items())
+    return size
+
+
+class MessageLog:
+    """The delivery log: messages by webhook-id, oldest first, bounded by count and by bytes.
+
+    Pending messages are always kept. Finished ones (delivered, failed, blocked) are dropped,
+    the one that finished first going first, while there are more than ``limit`` messages in
+    all or the finished ones hold more than ``max_bytes`` (see ``message_size``). It takes no
+    lock of its own: the outbox's lock guards it, and the outbox calls ``update`` whenever a
+    message's state or attempts change.
     """
 
-    def __init__(self, *, limit: int) -> None:
+    def __init__(self, *, limit: int, max_bytes: int = 32 * 1024 * 1024) -> None:
         self.limit = limit
+        self.max_bytes = max_bytes
         self._messages: dict[str, Message] = {}
+        # Finished messages in the order they finished, with the size counted for each.
+        self._finished: dict[str, int] = {}
+        self.finished_bytes = 0
 
     def add(self, message: Message) -> None:
-        """Log a new message, trimming old finished ones past the limit."""
+        """Log a new message, trimming old finished ones past the limits."""
         self._messages[message.webhook_id] = message
-        if len(self._messages) <= self.limit:
-            return
-        for webhook_id in [
-            key
-            for key, logged in self._messages.items()
-            if logged.state is not DeliveryState.PENDING
-        ]:
+        self.update(message)
+
+    def update(self, message: Message) -> None:
+        """Count ``message`` as it is now (finished or pending again), then trim."""
+        webhook_id = message.webhook_id
+        self.finished_bytes -= self._finished.pop(webhook_id, 0)
+        if message.state is not DeliveryState.PENDING and webhook_id in self._messages:
+            size = message_size(message)
+            self._finished[webhook_id] = size
+            self.finished_bytes += size
+        self.trim()
+
+    def trim(self) -> None:
+        """Drop the oldest finished messages while either limit is exceeded."""
+        while self._finished and (
+            len(self._messages) > self.limit or self.finished_bytes > self.max_bytes
+        ):
+            webhook_id = next(iter(self._finished))
+            self.finished_bytes -= self._finished.pop(webhook_id)
             del self._messages[webhook_id]
-            if len(self._messages) <= self.limit:
-                return
+
+    def __len__(self) -> int:
+        return len(self._messages)
 
     def find(self, webhook_id: str) -> Message:
         """The message with that webhook-id; ``NotFound`` when there is none."""
@@ -208,3 +244,5 @@ class MessageLog:
     def clear(self) -> None:
         """Forget every message."""
         self._messages.clear()
+        self._finished.clear()
+        self.finished_bytes = 0

@@ -12,14 +12,16 @@ When things happen, in mock time. Every attempt has the instant it was due: the 
 status change for a message's first attempt, of the retry for a retry, and, for a message that
 waited for an earlier one of its task, the instant that one was settled. On the manual clock an
 attempt is recorded at that instant (an attempt takes no mock time) and its retry is due that
-instant plus the backoff or the receiver's ``Retry-After``, in mock seconds; the engine catches up
-instant by instant, so one big ``advance`` makes every attempt and retry due by then, at the same
-instants as many small ones. On the real clock an attempt is recorded when it starts and its retry
-is due the backoff after it ends. Replays and ad-hoc sends happen "now" (the scheduler's instant).
+instant plus the retry schedule's wait (see ``retry``) or the receiver's ``Retry-After``, in
+mock seconds; the engine catches up instant by instant, so one big ``advance`` makes every
+attempt and retry due by then, at the same instants as many small ones. On the real clock an
+attempt is recorded when it starts and its retry is due the wait after it ends. Replays and
+ad-hoc sends happen "now" (the scheduler's instant).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -41,7 +43,7 @@ from .messages import (
     task_message_body,
 )
 from .order import TaskOrder
-from .progress import JobCounter
+from .progress import JobCounter, StallWatch, StallWatches
 from .retry import RetryPolicy
 from .sender import JobOutcome, Sender
 from .signing import Signer
@@ -71,14 +73,10 @@ class Outbox:
         targets: TargetPolicy | None = None,
         retry: RetryPolicy | None = None,
         max_log: int = 10_000,
+        max_log_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         self.config = config
-        self.retry = retry or RetryPolicy(
-            max_retries=config.webhook_max_retries,
-            initial_backoff=config.webhook_initial_backoff,
-            max_backoff=config.webhook_max_backoff,
-            seed=config.seed,
-        )
+        self.retry = retry or RetryPolicy.from_config(config)
         self.sender = Sender(
             targets=targets or TargetPolicy(allow=config.webhook_allow),
             signer=Signer(secrets=config.effective_webhook_secrets),
@@ -86,6 +84,7 @@ class Outbox:
                 timeout=config.webhook_timeout,
                 response_cap=config.webhook_response_cap,
                 user_agent=f"freepik-mock/{__version__} (webhooks)",
+                keep_alive=config.webhook_workers,
             ),
             mock_now=clock.now,
             duplicate=config.chaos_duplicate,
@@ -94,7 +93,8 @@ class Outbox:
         self._scheduler = scheduler
         self._ids = IdFactory(seed=config.seed)
         self._cond = threading.Condition()
-        self._log = MessageLog(limit=max_log)
+        #: The delivery log (``max_log`` messages, finished ones within ``max_log_bytes``).
+        self.delivery_log = MessageLog(limit=max_log, max_bytes=max_log_bytes)
         self._order = TaskOrder(out_of_order=config.chaos_out_of_order)
         self._cancellations: set[Cancellation] = set()
         self._generation = 0
@@ -103,7 +103,13 @@ class Outbox:
         self._jobs = JobCounter(self._cond, stall_timeout=2 * config.webhook_timeout + 30.0)
         #: How often ``wait_idle`` gave up: each time, an ``advance`` returned before its attempts.
         self.stalls = 0
-        self.lanes = Lanes(per_target=config.webhook_workers)
+        self._stall_watches = StallWatches()
+        # A receiver's kept-alive connections are closed once its lane has had no work for a
+        # moment (the lane's threads linger that long), so a receiver that stops is not kept
+        # waiting for connections the mock no longer needs.
+        self.lanes = Lanes(
+            per_target=config.webhook_workers, on_drained=self.sender.deliverer.pool.discard
+        )
 
     # -- wiring --------------------------------------------------------------------------------
     def attach(self, engine: MockEngine) -> None:
@@ -166,7 +172,7 @@ class Outbox:
         start over (one already scheduled is void). ``NotFound`` for an unknown id.
         """
         with self._cond:
-            message = self._log.find(webhook_id)
+            message = self.delivery_log.find(webhook_id)
             target = message.jobs_done + (2 if message.in_flight else 1)
             generation = self._generation
             message.state = DeliveryState.PENDING
@@ -174,6 +180,7 @@ class Outbox:
             message.retries = 0
             message.next_attempt_at = None
             message.token += 1  # a retry already scheduled is void
+            self.delivery_log.update(message)  # pending again: never dropped until it is settled
             if message.in_flight:
                 message.rerun = True
             else:
@@ -183,12 +190,12 @@ class Outbox:
     def get(self, webhook_id: str) -> MessageRecord:
         """One logged message; ``NotFound`` for an unknown id."""
         with self._cond:
-            return self._log.find(webhook_id).record()
+            return self.delivery_log.find(webhook_id).record()
 
     def messages(self, *, task_id: str | None = None) -> list[MessageRecord]:
         """The log, oldest first, optionally of one task only."""
         with self._cond:
-            return self._log.records(task_id=task_id)
+            return self.delivery_log.records(task_id=task_id)
 
     def make_task_id(self) -> str:
         """A task id for an ad-hoc message that names none (repeatable under ``--seed``)."""
@@ -207,7 +214,7 @@ class Outbox:
                 return False
             done = self._jobs.wait(lambda: self._jobs.busy == 0 or self._closed)
             if not done:
-                self.stalls += 1
+                self.record_stall()
                 log.warning(
                     "gave up waiting for webhook attempts: %d job(s) made no progress in %.0f s",
                     self._jobs.busy,
@@ -215,16 +222,28 @@ class Outbox:
                 )
             return done
 
+    def watch_stalls(self) -> contextlib.AbstractContextManager[StallWatch]:
+        """``with outbox.watch_stalls() as watch: engine.advance(...)``; then ``watch.stalled``
+        says whether a wait for attempts gave up *on this thread* inside the block (race-free:
+        a concurrent advance's stall is its own)."""
+        return self._stall_watches.watch()
+
+    def record_stall(self) -> None:
+        """What ``wait_idle`` does when attempts made no progress for too long (on its thread)."""
+        self.stalls += 1
+        self._stall_watches.record()
+
     def reset(self) -> None:
         """Forget every message, pending or not; attempts in flight are aborted and not logged."""
         with self._cond:
             self._generation += 1
             for cancellation in self._cancellations:
                 cancellation.cancel()
-            self._log.clear()
+            self.delivery_log.clear()
             self._order.clear()
             self._ids.reset()
             self._cond.notify_all()
+        self.sender.deliverer.pool.discard()
 
     def close(self) -> None:
         """Abort attempts in flight and stop the worker threads, waiting for them (idempotent)."""
@@ -237,6 +256,7 @@ class Outbox:
             self._cond.notify_all()
         self.lanes.close()
         self.sender.lookups.close()
+        self.sender.deliverer.close()
 
     # -- internals (the lock is held unless said otherwise) ------------------------------------
     def _new_message(
@@ -251,7 +271,7 @@ class Outbox:
             origin=origin,
             created_at=self._scheduler.now(),
         )
-        self._log.add(message)
+        self.delivery_log.add(message)
         return message
 
     def _advance_queue(self, task_id: str, *, at: float) -> None:
@@ -353,12 +373,13 @@ class Outbox:
             self._dispatch(message, trigger="replay", at=max(now, self._scheduler.now()))
         elif message.origin == _TASK:
             self._advance_queue(message.task_id, at=now)
+        self.delivery_log.update(message)  # settled: counted (and maybe trimmed) from now on
 
     def _judge(self, message: Message, attempt: Attempt) -> float | None:
         """Delivered, given up, or retried later (410 stops retries; Retry-After is honoured).
 
-        Answers when the retry is due, None when there is none. The delay (backoff with jitter,
-        or ``Retry-After``) counts in mock seconds from the attempt's instant on the manual
+        Answers when the retry is due, None when there is none. The delay (the schedule's next
+        wait, or ``Retry-After``) counts in mock seconds from the attempt's instant on the manual
         clock (its due instant), from now (the attempt's end) on the real clock.
         """
         if attempt.status_code is not None and 200 <= attempt.status_code < 300:

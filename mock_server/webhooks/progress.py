@@ -8,10 +8,12 @@ receiver: only then does a wait give up.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-__all__ = ["JobCounter"]
+__all__ = ["JobCounter", "StallWatch", "StallWatches"]
 
 
 class JobCounter:
@@ -44,3 +46,44 @@ class JobCounter:
             if not self.cond.wait_for(woken, timeout=self.stall_timeout):
                 return False
         return True
+
+
+@dataclass
+class StallWatch:
+    """Whether a wait for jobs gave up (stalled) on this watch's thread while it was open."""
+
+    stalled: bool = False
+
+
+class StallWatches:
+    """Per-thread watches of stalled waits, so that a caller learns of its own stalls only.
+
+    ``advance`` waits for the outbox on the caller's thread; a counter read before and after
+    would also count the stall of a concurrent ``advance`` (or any other waiter) in between.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[int, list[StallWatch]] = {}
+
+    @contextlib.contextmanager
+    def watch(self) -> Iterator[StallWatch]:
+        """Open a watch on this thread for the ``with`` block."""
+        watch = StallWatch()
+        thread = threading.get_ident()
+        with self._lock:
+            self._open.setdefault(thread, []).append(watch)
+        try:
+            yield watch
+        finally:
+            with self._lock:
+                watches = self._open[thread]
+                watches.remove(watch)
+                if not watches:
+                    del self._open[thread]
+
+    def record(self) -> None:
+        """A wait on this thread gave up: mark this thread's open watches."""
+        with self._lock:
+            for watch in self._open.get(threading.get_ident(), ()):
+                watch.stalled = True

@@ -20,7 +20,7 @@ from freepik_mock.server.audio.frames import Mp3FormatError, parse_header, split
 
 @pytest.fixture(scope="module")
 def renderer() -> TrackRenderer:
-    """One renderer for the module, so palettes warm up once (its output never depends on it)."""
+    """One renderer for the module: each style's material is made once (no track depends on it)."""
     return TrackRenderer()
 
 
@@ -185,3 +185,28 @@ def test_the_frame_parser_rejects_what_is_not_a_layer_iii_frame() -> None:
         parse_header(bytes.fromhex("fff564c4"))  # Layer II
     with pytest.raises(Mp3FormatError, match="truncated"):
         split_frames(bytes.fromhex("fff364c4") + bytes(10))
+
+
+def sounding_share(track: bytes) -> float:
+    """The share of 10 ms windows louder than a quarter of the loudest: how long notes ring."""
+    samples = decode(track).samples
+    width = 240
+    energy = [
+        math.sqrt(sum(s * s for s in samples[i : i + width]) / width)
+        for i in range(0, len(samples) - width + 1, width)
+    ]
+    loudest = max(energy)
+    return sum(1 for level in energy if level > 0.25 * loudest) / len(energy)
+
+
+@pytest.mark.parametrize("task_id", ["task-a", "task-b"])
+def test_the_instrument_named_shapes_the_sound(renderer: TrackRenderer, task_id: str) -> None:
+    # Same tempo, key and (no) drums: only the instrument differs. An organ holds its notes,
+    # a marimba's die away, so more of the organ's track sounds loud.
+    organ = renderer.render(
+        task_id=task_id, prompt="120 bpm calm organ in C major", length_seconds=20
+    )
+    marimba = renderer.render(
+        task_id=task_id, prompt="120 bpm calm marimba in C major", length_seconds=20
+    )
+    assert sounding_share(organ) > sounding_share(marimba) + 0.08

@@ -3,11 +3,14 @@ variables and refused values: test_cli_options.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -139,3 +142,66 @@ def test_ctrl_c_stops_the_server_even_when_started_with_sigint_ignored() -> None
         if process.poll() is None:
             process.kill()
         process.wait(timeout=10)
+
+
+@pytest.mark.live
+def test_the_served_process_runs_the_real_clock_and_delivers_webhooks() -> None:
+    # The scheduler and the webhook lanes are threads of the app: they must run in the process
+    # that serves, or a task would never complete and no webhook would leave.
+    received: list[dict[str, Any]] = []
+    delivered = threading.Event()
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            if received[-1]["status"] == "COMPLETED":
+                delivered.set()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    receiving = threading.Thread(target=receiver.serve_forever)
+    receiving.start()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "freepik_mock", "serve", "--port", "0", "--quiet",
+         "--created-seconds", "0.1", "--processing-seconds", "0.2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().rsplit(" ", 1)[-1].strip()
+        hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+        created = httpx.post(
+            url + "/v1/ai/music-generation",
+            json={"prompt": "calm piano", "music_length_seconds": 10, "webhook_url": hook},
+            headers={"x-freepik-api-key": "k"},
+            timeout=10,
+        )
+        assert created.status_code == 200
+        assert delivered.wait(30), received
+        task_id = created.json()["data"]["task_id"]
+        task = httpx.get(
+            f"{url}/v1/ai/music-generation/{task_id}", headers={"x-freepik-api-key": "k"}
+        ).json()["data"]
+        assert task["status"] == "COMPLETED"
+        assert [message["status"] for message in received] == [
+            "CREATED",
+            "IN_PROGRESS",
+            "COMPLETED",
+        ]
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+        assert process.returncode == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+        receiver.shutdown()
+        receiving.join()
+        receiver.server_close()

@@ -168,7 +168,7 @@ def test_advance_says_so_when_webhook_attempts_stalled(app: Flask, client: Flask
 
     def stalled_outbox() -> bool:
         # What the outbox does when its attempts make no progress for too long.
-        outbox.stalls += 1
+        outbox.record_stall()
         return False
 
     get_state(app).engine.add_idle_waiter(stalled_outbox)

@@ -243,6 +243,8 @@ def test_a_reader_never_sees_the_old_outcome_while_a_forced_change_is_written(
     seen: list[TaskStatus] = []
 
     class Watched(Task):
+        __slots__ = ()  # the same layout as Task's, so that the class can be swapped
+
         def __setattr__(self, name: str, value: object) -> None:
             super().__setattr__(name, value)
             seen.append(self.status_at(engine.clock.now()))
@@ -274,13 +276,19 @@ def test_wall_time_stops_at_the_end_of_the_calendar_instead_of_raising(at: float
 def test_the_vendor_view_reads_the_status_once() -> None:
     from freepik_mock.server.core.tasks import Task
 
-    task = Task(
-        task_id="t", api_key="k", prompt="p", music_length_seconds=10, webhook_url=None,
-        result_url="http://mock/results/t.mp3", created_at=0, in_progress_at=1, finished_at=5,
-        outcome=TaskStatus.COMPLETED,
-    )  # fmt: skip
     # A forced finish on another thread lands between two reads of the status.
     readings = iter([TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED])
-    task.status_at = lambda now: next(readings)  # type: ignore[method-assign]
+
+    class Racing(Task):
+        __slots__ = ()
+
+        def status_at(self, now: float) -> TaskStatus:
+            return next(readings)
+
+    task = Racing(
+        task_id="t", api_key="k", prompt="p", music_length_seconds=10, webhook_url=None,
+        result_base="http://mock", created_at=0, in_progress_at=1, finished_at=5,
+        outcome=TaskStatus.COMPLETED,
+    )  # fmt: skip
     view = task.vendor_view(2.0)
     assert (view["status"], view["generated"]) == ("IN_PROGRESS", [])

@@ -545,3 +545,28 @@ def test_a_fault_key_must_be_a_non_empty_string(client: FlaskClient) -> None:
         refused = client.post("/_mock/faults", json={"match": {"api_key": key}, "status": 503})
         assert refused.status_code == 400
         assert "'match.api_key'" in refused.get_json()["message"]
+
+
+def test_a_fault_for_another_key_never_fires_and_order_holds_across_keys(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Faults are indexed by key: a request meets its key's and the any-key rules, in order."""
+    client = make_app().test_client()
+    for match, status in [
+        ({"api_key": "other-key"}, 500),
+        ({"api_key": "mine", "method": "POST"}, 429),
+        ({}, 503),
+    ]:
+        assert (
+            client.post("/_mock/faults", json={"match": match, "status": status}).status_code == 201
+        )
+    path = "/v1/ai/music-generation/00000000-0000-4000-8000-000000000000"
+    assert client.get(path, headers={"x-freepik-api-key": "mine"}).status_code == 503
+    assert (
+        client.post(
+            "/v1/ai/music-generation", json={}, headers={"x-freepik-api-key": "mine"}
+        ).status_code
+        == 429
+    )
+    used = {rule["id"]: rule["used"] for rule in client.get("/_mock/faults").get_json()["data"]}
+    assert list(used.values()) == [0, 1, 1]

@@ -235,9 +235,9 @@ def test_a_regex_runs_without_holding_the_rules(client: FlaskClient, app: Flask)
 
         def search(self, prompt: str) -> bool:
             # A lock held here would make these calls wait for the regex to finish.
-            free = book._lock.acquire(blocking=False)
+            free = book._rules.lock.acquire(blocking=False)
             if free:
-                book._lock.release()
+                book._rules.lock.release()
                 seen_while_matching.append([r.rule_id for r in book.list()])
             return "slow" in prompt
 
@@ -346,3 +346,28 @@ def test_a_regex_that_needs_backtracking_is_refused_with_the_reason(
     message = refused.get_json()["message"]
     assert "'match.prompt_regex' is not a valid regex" in message
     assert "linear time" in message
+
+
+def test_a_create_tries_only_its_keys_rules_and_those_for_any_key_in_order(
+    client: FlaskClient, app: Flask
+) -> None:
+    """Other keys' rules are not even tried (a create costs the same however many there are),
+    and the order across own and any-key rules is the order they were added in."""
+    book = get_state(app).engine.scenarios
+    tried: list[str] = []
+
+    class Recording:
+        def __init__(self, name: str) -> None:
+            self.pattern = name
+
+        def search(self, prompt: str) -> bool:
+            tried.append(self.pattern)
+            return False
+
+    for name, key in [("any-1", None), ("other", "other-key"), ("own", API_KEY), ("any-2", None)]:
+        match = {"prompt_regex": "x"} | ({"api_key": key} if key else {})
+        book.add({"match": match, "outcome": "FAILED"}).prompt_regex = Recording(name)
+    last = book.add({"match": {"api_key": API_KEY}, "processing_seconds": 9})
+    task_id = new_task(client)
+    assert tried == ["any-1", "own", "any-2"]
+    assert client.get(f"/_mock/tasks/{task_id}").get_json()["scenario_id"] == last.rule_id

@@ -313,37 +313,42 @@ def test_a_custom_spec_can_be_given(vendor: dict[str, Any]) -> None:
 # --- preparing the validator: lazily, once, from any thread ---------------------------------
 
 
-def test_importing_and_building_a_validator_leaves_openapi_core_unimported() -> None:
+def test_request_validation_never_imports_openapi_core_and_response_validation_does() -> None:
     code = """
 import sys
 from freepik_mock.server.spec import RequestValidator
 validator = RequestValidator()
 heavy = ("openapi_core", "jsonschema", "yaml")
 print(sorted(name for name in heavy if name in sys.modules))
-validator.validate(method="GET", path="/v1/ai/music-generation", query="", headers={},
-                   body=b"", content_type=None)
+print(validator.validate(method="POST", path="/v1/ai/music-generation", query="", headers={},
+                         body=b'{"prompt": 5}', content_type="application/json"))
+print(sorted(name for name in heavy if name in sys.modules))
+validator.validate_response(method="GET", path="/v1/ai/music-generation", status=200,
+                            headers={}, body=b'{"data": []}', content_type="application/json")
 print(sorted(name for name in heavy if name in sys.modules))
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    before, after = result.stdout.splitlines()
+    before, problems, after_requests, after_responses = result.stdout.splitlines()
     assert before == "[]"
-    assert after == "['jsonschema', 'openapi_core', 'yaml']"
+    assert "Parameter 'prompt' must be a string" in problems
+    assert after_requests == "['yaml']"
+    assert after_responses == "['jsonschema', 'openapi_core', 'yaml']"
 
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The name of the thread of every spec preparation from now on."""
-    from freepik_mock.server.spec import adapter
+    """The name of the thread of every spec compilation from now on."""
+    from freepik_mock.server.spec import compiled
 
     made: list[str] = []
 
-    class CountingChecker(adapter.SpecChecker):
-        def __init__(self, spec: dict[str, Any], *, check_spec: bool = True) -> None:
+    class CountingChecker(compiled.CompiledChecker):
+        def __init__(self, spec: dict[str, Any], **options: Any) -> None:
             made.append(threading.current_thread().name)
-            super().__init__(spec, check_spec=check_spec)
+            super().__init__(spec, **options)
 
-    monkeypatch.setattr(adapter, "SpecChecker", CountingChecker)
+    monkeypatch.setattr(compiled, "CompiledChecker", CountingChecker)
     return made
 
 

@@ -28,6 +28,10 @@ from freepik_mock.server.web import get_state
 from freepik_mock.server.webhooks import Outbox
 from tests.server.webhook_support import advance, create, log
 
+#: These tests follow retries made by the exponential backoff (1 s, 2 s, 4 s, ... with jitter):
+#: short waits, many of them in one advance.
+BACKOFF = {"webhook_max_retries": 5}
+
 LIFECYCLE = ["CREATED", "IN_PROGRESS", "COMPLETED"]
 
 
@@ -55,7 +59,7 @@ def expected_instants(
 def test_one_big_advance_makes_every_retry_of_every_message_in_order(
     make_app: Callable[..., Flask],
 ) -> None:
-    app = make_app(seed=1)
+    app = make_app(**BACKOFF, seed=1)
     client = app.test_client()
     with WebhookReceiver(default=500) as receiver:
         task_id = create(client, receiver.url)
@@ -121,7 +125,7 @@ def run_in_steps(make_app: Callable[..., Flask], *, steps: int, seconds: float) 
     A receiver per task: its answers then follow that task's attempts, whose order is fixed.
     """
     scenarios = ({"match": {"prompt_contains": "slow"}, "processing_seconds": 40},)
-    app = make_app(seed=42, scenarios=scenarios)
+    app = make_app(**BACKOFF, seed=42, scenarios=scenarios)
     client = app.test_client()
     with WebhookReceiver(default=500) as fast, WebhookReceiver(default=500) as slow:
         fast.script(500, 200, 500, 500, 200)
@@ -148,7 +152,7 @@ def test_one_advance_of_1000_equals_ten_of_100_and_a_hundred_of_10(
 def test_a_message_answered_500_500_200_is_delivered_by_one_advance_at_the_right_instants(
     make_app: Callable[..., Flask], receiver: WebhookReceiver
 ) -> None:
-    app = make_app(seed=9)
+    app = make_app(**BACKOFF, seed=9)
     client = app.test_client()
     receiver.script(500, 500, 200)  # then 200 for everything
     task_id = create(client, receiver.url)
@@ -172,7 +176,7 @@ def test_a_message_answered_500_500_200_is_delivered_by_one_advance_at_the_right
 def test_retry_after_counts_in_mock_seconds_from_the_instant_the_attempt_was_due(
     make_app: Callable[..., Flask], receiver: WebhookReceiver
 ) -> None:
-    client = make_app(webhook_on_created=False).test_client()
+    client = make_app(**BACKOFF, webhook_on_created=False).test_client()
     receiver.script(
         Reply(503, headers={"Retry-After": "30"}),  # IN_PROGRESS, due at 1 s
         200,  # its retry
@@ -198,7 +202,7 @@ def test_each_task_keeps_its_order_and_the_receiver_hears_attempts_in_simulated_
     make_app: Callable[..., Flask],
 ) -> None:
     scenarios = ({"match": {"prompt_contains": "long"}, "processing_seconds": 20},)
-    client = make_app(seed=3, scenarios=scenarios).test_client()
+    client = make_app(**BACKOFF, seed=3, scenarios=scenarios).test_client()
     with WebhookReceiver(default=500) as receiver:
         receiver.script(500, 500, 200, 500, 200)
         first = create(client, receiver.url, prompt="short")

@@ -151,7 +151,7 @@ def test_a_failing_receiver_gets_retries_with_the_same_webhook_id_and_order_is_k
 def test_every_attempt_shows_when_the_retry_after_it_was_scheduled(
     make_app: Callable[..., Flask], receiver: WebhookReceiver
 ) -> None:
-    client = make_app(seed=3, webhook_on_created=False).test_client()
+    client = make_app(seed=3, webhook_max_retries=5, webhook_on_created=False).test_client()
     receiver.script(500, Reply(503, headers={"Retry-After": "30"}), 200)
     task_id = create(client, receiver.url)
     advance(client, 1)
@@ -255,9 +255,14 @@ def test_resets_garbage_and_redirects_are_failed_attempts_then_retried(
     advance(client, 1)
     attempt = log(client, task_id)[0]["attempts"][0]
     assert error in attempt["error"]
-    advance(client, 2)
+    advance(client, 5)  # the default schedule's first retry
     assert log(client, task_id)[0]["state"] == "delivered"
-    assert [d.path for d in receiver.deliveries] == ["/webhook"] * 2  # no redirect followed
+    # No redirect followed: IN_PROGRESS twice (its retry), then COMPLETED (due at 5 s as well).
+    assert [(d.path, d.json()["status"]) for d in receiver.deliveries] == [
+        ("/webhook", "IN_PROGRESS"),
+        ("/webhook", "IN_PROGRESS"),
+        ("/webhook", "COMPLETED"),
+    ]
 
 
 def test_a_hanging_receiver_times_out_and_is_retried(
@@ -270,8 +275,8 @@ def test_a_hanging_receiver_times_out_and_is_retried(
     message = log(client, task_id)[0]
     assert message["state"] == "pending"
     assert message["attempts"][0]["error"] == "timed out after 0.3 s"
-    assert message["next_attempt_at"] is not None
-    advance(client, 2)
+    assert message["next_attempt_elapsed_seconds"] == message["attempts"][0]["elapsed_seconds"] + 5
+    advance(client, 5)
     assert log(client, task_id)[0]["state"] == "delivered"
 
 

@@ -1,0 +1,276 @@
+"""The server behind ``freepik-mock serve``: granian (a Rust HTTP server) in this very process.
+
+Measured with wrk on this project's 2-core machine: 2.6-2.7 times the requests per second of
+waitress on ``GET /_mock/health``, 1.1-2 times on a validated create or get (there the app's own
+work dominates). granian's HTTP parsing, keep-alive and writes run in Rust, off the GIL.
+
+granian's own supervisor would run the app in a child process, and its embedded mode serves no
+WSGI. The mock needs one process (the memory store, and the scheduler and webhook threads next to
+the requests that use them), so this module drives granian's WSGI worker directly, as the
+supervisor's child does: the Rust runtime serves on its own threads, and the app runs on a pool
+of Python threads started on demand. That is granian's worker-level API, not its documented one,
+hence the pin to granian 2.8 or later 2.x in pyproject.toml.
+
+What keeps clients from locking the server out (issue 13):
+
+* connections cost a Rust task, not a thread, and up to :data:`MAX_CONNECTIONS` are served at
+  once; a request whose headers are not complete within :data:`HEADER_TIMEOUT_SECONDS` (a slow
+  or idle client, an HTTP/0.9 line) is closed;
+* the thread pool grows on demand up to ``threads``, so requests held by a delay fault each hold
+  one idle thread and the control API still finds a free one.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from .core import MockConfig
+from .live import bind_listener, check_exposure
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+    from flask import Flask
+
+__all__ = [
+    "DEFAULT_THREADS",
+    "HEADER_TIMEOUT_SECONDS",
+    "MAX_CONNECTIONS",
+    "GranianServer",
+    "ServerStopTimeout",
+]
+
+#: Requests served at once (connections waiting for their headers count too).
+MAX_CONNECTIONS = 4096
+#: A connection that has not sent a complete request head this long after it opened (or after
+#: its previous answer) is closed.
+HEADER_TIMEOUT_SECONDS = 10
+#: Python threads for requests, started when needed and stopped after a while unused: many, as a
+#: thread held by a delay fault only waits.
+DEFAULT_THREADS = 128
+#: Unused request threads stop after this long (granian's minimum is 5 s).
+_THREAD_IDLE_SECONDS = 30
+_BACKLOG = 1024
+
+
+class ServerStopTimeout(RuntimeError):
+    """The server did not stop within the time ``stop`` was given."""
+
+
+#: granian logs a failing answer (with its traceback in the message) on these loggers.
+_GRANIAN_LOGGERS = ("_granian", "_granian.utils")
+
+
+class _QuietDrops(logging.Filter):
+    """Hides granian's traceback for a connection a fault drops on purpose (it is no error)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "FaultHangup" not in record.getMessage()
+
+
+class _Answer:
+    """The WSGI ``start_response``: keeps the status code and headers for granian."""
+
+    __slots__ = ("headers", "status")
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.headers: list[tuple[str, str]] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        self.status = int(status.split(" ", 1)[0])
+        self.headers = headers
+
+
+class _Chunks:
+    """An answer's body for granian: its chunks, and ``close`` as WSGI asks."""
+
+    __slots__ = ("__next__", "inner")
+
+    def __init__(self, inner: Iterable[bytes]) -> None:
+        self.inner = inner
+        self.__next__: Callable[[], bytes] = iter(inner).__next__
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
+
+
+def _wsgi_runner(app: WSGIApplication) -> Callable[[Any, dict[str, Any]], int]:
+    """granian's callback: the WSGI call of ``app`` for one request.
+
+    granian's own wrapper copies the whole process environment into every request's environ;
+    this one adds only what WSGI requires (an ``HTTP_PROXY`` variable of the process must not
+    look like a header the client sent, and copying ~60 variables per request is wasted work).
+    """
+    base: dict[str, Any] = {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SCRIPT_NAME": "",
+        "SERVER_SOFTWARE": "Granian",
+        "wsgi.errors": sys.stderr,
+        # Not in PEP 3333, but werkzeug reads it: the body ends where granian says it does.
+        "wsgi.input_terminated": True,
+        "wsgi.multiprocess": False,
+        "wsgi.multithread": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+
+    def run(proto: Any, scope: dict[str, Any]) -> int:
+        answer = _Answer()
+        body = app(base | scope, answer)
+        if isinstance(body, list):
+            proto.response_bytes(answer.status, answer.headers, b"".join(body))
+        else:
+            proto.response_iter(answer.status, answer.headers, _Chunks(body))
+        return answer.status
+
+    return run
+
+
+class GranianServer:
+    """``with GranianServer(config=...) as server: httpx.get(server.url + "/_mock/health")``.
+
+    Like :class:`~mock_server.live.LiveServer`: the socket is bound (and ``url`` known) on
+    construction, so an unusable ``host`` or ``port`` raises ``OSError`` there and a refused
+    configuration ``ValueError``, with nothing left running.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: MockConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = DEFAULT_THREADS,
+    ) -> None:
+        config = config or MockConfig()
+        check_exposure(host=host, admin_token=config.admin_token)
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
+        # Imported here: the command line reads its options before paying for Flask and granian.
+        from .web.app import close_app, create_app
+
+        listener = bind_listener(host, port)
+        try:
+            listener.listen(_BACKLOG)
+            bound_port = listener.getsockname()[1]
+            self.app: Flask = create_app(config)
+        except BaseException:
+            listener.close()
+            raise
+        try:
+            self._worker, self._scheduler, self._loop = self._granian_worker(listener, threads)
+        except BaseException:
+            listener.close()
+            close_app(self.app)
+            raise
+        shown_host = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown_host}:{bound_port}"
+        self._signal: Any = None
+        self._closed = False
+        self._stopped = threading.Event()
+        self._quiet_drops = _QuietDrops()
+
+    def _granian_worker(self, listener: Any, threads: int) -> tuple[Any, Any, Any]:
+        import asyncio
+        import importlib
+
+        from granian.http import HTTP1Settings
+
+        # granian's worker-level API (what its own process supervisor calls); its type stubs lag
+        # behind the extension, so it is used untyped.
+        native: Any = importlib.import_module("granian._granian")
+        futures: Any = importlib.import_module("granian._futures")
+        holder = native.SocketHolder(listener.fileno(), False, _BACKLOG)
+        # granian owns the descriptor from here on (it closes it when it stops).
+        listener.detach()
+        worker = native.WSGIWorker(
+            1,
+            (None, holder),
+            None,  # no IPC: there is no supervisor process
+            threads=1,  # one Rust thread: parsing and writing are not the bottleneck
+            blocking_threads=512,
+            py_threads=threads,
+            py_threads_idle_timeout=_THREAD_IDLE_SECONDS,
+            backpressure=MAX_CONNECTIONS,
+            http_mode="1",
+            http1_opts=HTTP1Settings(
+                header_read_timeout=HEADER_TIMEOUT_SECONDS * 1000, keep_alive=True
+            ),
+            http2_opts=None,
+            static_files=None,
+        )
+        # WSGI requests run on granian's Python threads; the loop is only the scheduler's handle.
+        loop = asyncio.new_event_loop()
+        # The asyncio flavour (granian's default): the other registers a half-made Task with
+        # asyncio, which then breaks ``asyncio.all_tasks()`` for every later loop of the process.
+        scheduler = futures._new_cbscheduler(loop, _wsgi_runner(self.app), impl_asyncio=True)
+        return worker, scheduler, loop
+
+    def _serve(self) -> None:
+        from granian._granian import WorkerSignal
+
+        self._signal = WorkerSignal()
+        # Called by granian once it has stopped serving (every connection closed).
+        self._signal.add_cb(self._stopped.set)
+        # Returns at once: the Rust runtime serves on its own threads.
+        self._worker.serve_mtr(self._scheduler, self._loop, self._signal)
+
+    def start(self) -> GranianServer:
+        """Start serving (returns self); the spec validator is prepared in the background."""
+        from .web.app import warm_up
+
+        if self._signal is None and not self._closed:
+            for name in _GRANIAN_LOGGERS:
+                logging.getLogger(name).addFilter(self._quiet_drops)
+            self._serve()
+            warm_up(self.app)
+        return self
+
+    def wait(self) -> None:
+        """Block until the server stops serving (``stop`` from another thread, or a signal)."""
+        if self._signal is not None:
+            # A timed wait in a loop: Ctrl-C reaches the main thread between two waits.
+            while not self._stopped.wait(0.5):
+                pass
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        """Stop serving, close every connection and stop the app's threads (idempotent).
+
+        New connections are refused at once. The app is closed first, so requests still running
+        end promptly: delay faults and webhook attempts in flight are cut short.
+        ``ServerStopTimeout`` if granian has not stopped within ``timeout`` seconds.
+        """
+        from .web.app import close_app
+
+        if self._closed:
+            return
+        self._closed = True
+        if self._signal is None:
+            # Never started: granian closes the listening socket it owns only when it stops.
+            self._serve()
+        self._signal.set()
+        close_app(self.app)
+        stopped = self._stopped.wait(timeout)
+        for name in _GRANIAN_LOGGERS:
+            logging.getLogger(name).removeFilter(self._quiet_drops)
+        self._loop.close()
+        if not stopped:
+            raise ServerStopTimeout(f"the server did not stop within {timeout} s")
+
+    def __enter__(self) -> GranianServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
