@@ -45,6 +45,9 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/v1/ai/music-generation/<path:task_id>": ("GET",),
     "/results/<task_id>.mp3": ("GET", "HEAD"),
     "/static/<path:filename>": ("GET",),
+    "/_mock": ("GET",),
+    "/_mock/ui/": ("GET",),
+    "/_mock/ui/<asset>": ("GET",),
     "/_mock/health": ("GET",),
     "/_mock/reset": ("POST",),
     "/_mock/clock": ("GET",),
@@ -74,9 +77,12 @@ ODD_METHODS = ("PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "POST", "GET", "TRAC
 def segments(ids: Ids, name: str) -> st.SearchStrategy[str]:
     """A path segment standing for ``name``: a real id, or an odd one (already URL-encoded)."""
     real: st.SearchStrategy[str] = st.just(
-        {"task_id": ids.task_id, "webhook_id": ids.webhook_id, "filename": "x.css"}.get(
-            name, ids.task_id
-        )
+        {
+            "task_id": ids.task_id,
+            "webhook_id": ids.webhook_id,
+            "filename": "x.css",
+            "asset": "app.js",
+        }.get(name, ids.task_id)
     )
     if name == "rule_id":
         real = st.sampled_from([ids.scenario_id, ids.fault_id])
