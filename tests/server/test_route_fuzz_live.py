@@ -1,7 +1,8 @@
 """The route fuzz over raw HTTP: bytes on a socket to a live server never get a 500.
 
-A bounded run (``tests/profiles.py``) against a real server (``LiveServer``, waitress, started
-and stopped by the module), so that the server's own parsing is fuzzed too: malformed request
+A bounded run (``tests/profiles.py``) against each real server (``LiveServer`` on waitress and
+``GranianServer``, started and stopped by the module), so that the servers' own parsing is
+fuzzed too: malformed request
 lines, bare LF inside a head, repeated or invalid ``Content-Length``, broken chunked bodies, odd
 Host headers, on top of everything the in-process fuzz (``test_route_fuzz.py``) sends. After each
 case the mock must answer its health check and must have recorded no unexpected error.
@@ -28,6 +29,7 @@ from freepik_mock.contract.loopback import LoopbackGuard
 from freepik_mock.contract.receiver import WebhookReceiver
 from freepik_mock.contract.server_suite import resolve_webhook_hosts_offline
 from freepik_mock.server import MockConfig
+from freepik_mock.server.granian_server import GranianServer
 from freepik_mock.server.live import LiveServer
 from freepik_mock.server.web.state import get_state
 from tests.conftest import API_KEY, OTHER_KEY
@@ -36,6 +38,8 @@ from tests.server.route_fuzz_support import fuzz_settings, raw_requests, seed_id
 from tests.server.route_fuzz_values import Ids
 
 AUTH = {"x-freepik-api-key": API_KEY}
+#: The two servers the mock ships: both are fuzzed, since each parses requests its own way.
+Server = LiveServer | GranianServer
 
 
 @pytest.fixture
@@ -44,16 +48,16 @@ def figures(request: pytest.FixtureRequest) -> Figures:
     return session_figures(request.config)
 
 
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[LiveServer, Ids]]:
-    """A live mock (manual clock) with seeded ids; stopped, with its receiver, after the module."""
+@pytest.fixture(scope="module", params=["waitress", "granian"])
+def live(request: pytest.FixtureRequest) -> Iterator[tuple[Server, Ids]]:
+    """A live mock (manual clock) with seeded ids, on ``LiveServer`` (waitress: tests, plugin)
+    or ``GranianServer`` (``freepik-mock serve``); stopped, with its receiver, after the module."""
+    kind = GranianServer if request.param == "granian" else LiveServer
+    config = MockConfig(api_keys=(API_KEY, OTHER_KEY), clock="manual", webhook_max_retries=1)
     with (
         LoopbackGuard(reason="the route fuzz talks to 127.0.0.1 only"),
         WebhookReceiver() as receiver,
-        LiveServer(
-            config=MockConfig(api_keys=(API_KEY, OTHER_KEY), clock="manual", webhook_max_retries=1),
-            threads=2,
-        ) as server,
+        kind(config=config, threads=2) as server,
     ):
         resolve_webhook_hosts_offline(server.app)
         get_state(server.app).sleep = lambda seconds: None
@@ -66,7 +70,7 @@ def live() -> Iterator[tuple[LiveServer, Ids]]:
         yield server, seed_ids(call, receiver.url)
 
 
-def http_call(server: LiveServer, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+def http_call(server: Server, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
     """One well-formed request over a fresh connection: (status, body)."""
     host, port = server.url.removeprefix("http://").rsplit(":", 1)
     connection = HTTPConnection(host, int(port), timeout=10)
@@ -80,7 +84,7 @@ def http_call(server: LiveServer, method: str, path: str, body: Any = None) -> t
         connection.close()
 
 
-def raw_exchange(server: LiveServer, data: bytes) -> bytes:
+def raw_exchange(server: Server, data: bytes) -> bytes:
     """Send ``data`` on a new connection; the bytes answered up to the end of the head (or EOF)."""
     host, port = server.url.removeprefix("http://").rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=10) as sock:
@@ -98,7 +102,7 @@ def raw_exchange(server: LiveServer, data: bytes) -> bytes:
 # No shrinking: each try of a hanging case would wait out the socket timeout.
 @fuzz_settings(ci=120, thorough=2000, shrink=False)
 def test_raw_requests_to_a_live_server_never_get_a_500(
-    live: tuple[LiveServer, Ids], figures: Figures, data: st.DataObject
+    live: tuple[Server, Ids], figures: Figures, data: st.DataObject
 ) -> None:
     server, ids = live
     request = data.draw(raw_requests(ids))
@@ -109,7 +113,7 @@ def test_raw_requests_to_a_live_server_never_get_a_500(
         raise
     status_line = received.split(b"\r\n", 1)[0]
     status: int | str = int(status_line.split()[1]) if received.startswith(b"HTTP/1.") else "none"
-    figures.record(target="live", status=status)
+    figures.record(target=f"live {type(server).__name__}", status=status)
     unexpected = get_state(server.app).take_unexpected()
     health = http_call(server, "GET", "/_mock/health")[0]
     faulted = any(entry.get("fault") for entry in _journal(server))
@@ -127,7 +131,7 @@ def test_raw_requests_to_a_live_server_never_get_a_500(
     assert not problems, (request[:500], problems)
 
 
-def _journal(server: LiveServer) -> list[dict[str, Any]]:
+def _journal(server: Server) -> list[dict[str, Any]]:
     """The journal's newest entry (the fuzzed request's, when it reached the app), then cleared."""
     status, body = http_call(server, "GET", "/_mock/requests")
     entries: list[dict[str, Any]] = json.loads(body)["data"][-1:] if status == 200 else []
