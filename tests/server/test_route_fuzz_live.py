@@ -8,9 +8,10 @@ Host headers, on top of everything the in-process fuzz (``test_route_fuzz.py``) 
 case the mock must answer its health check and must have recorded no unexpected error.
 
 Found and not fixed here (waitress's parser): a head whose lines all end in a bare LF is never
-complete to waitress (it ends a head only at CRLF CRLF), so such a request gets no answer; the
-connection is closed after the idle timeout (``live.IDLE_TIMEOUT_SECONDS``, 15 s). The generator
-therefore always ends a head in CRLF CRLF and puts bare LFs inside it.
+complete to waitress (it ends a head only at CRLF CRLF), so such a request gets no answer from
+``LiveServer``; the connection is closed after the idle timeout (``live.IDLE_TIMEOUT_SECONDS``,
+15 s). granian answers it. The generator therefore always ends a head in CRLF CRLF and puts bare
+LFs inside it.
 """
 
 from __future__ import annotations
