@@ -39,12 +39,10 @@ VENDOR = "/v1/ai/music-generation"
 
 #: Every route of the app, as Flask spells it, with the methods it takes. A test holds this list
 #: to the app's URL map, so a route added later is fuzzed too (or the test says it is missing).
-#: ``/static/<path:filename>`` is Flask's own static route: no document lists it, but it answers.
 ROUTES: dict[str, tuple[str, ...]] = {
     "/v1/ai/music-generation": ("GET", "POST"),
     "/v1/ai/music-generation/<path:task_id>": ("GET",),
     "/results/<task_id>.mp3": ("GET", "HEAD"),
-    "/static/<path:filename>": ("GET",),
     "/_mock": ("GET",),
     "/_mock/ui/": ("GET",),
     "/_mock/ui/<asset>": ("GET",),
