@@ -1,7 +1,7 @@
 """Property-based fuzz of every route: whatever a client sends, the mock never answers 500.
 
-Every vendor route, the result file and every control route (the URL map's own list, so a route added
-later is fuzzed too) gets generated requests: its own and odd methods, odd path
+Every vendor route, the result file and every control route (the URL map's own list, so a
+route added later is fuzzed too) gets generated requests: its own and odd methods, odd path
 segments and query strings, both API key headers (repeated, empty, not ASCII), and bodies that
 are valid, nearly valid, any JSON, deeply nested or not JSON, under any content type. After each
 case the mock must answer its health check, must have recorded no unexpected error, and an error
