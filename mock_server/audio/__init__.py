@@ -1,5 +1,5 @@
 """MP3 result rendering: real, playable tracks whose length, tempo and tune follow the task."""
 
-from .renderer import TrackRenderer
+from .renderer import AUDIO_FORMAT_VERSION, TrackRenderer
 
-__all__ = ["TrackRenderer"]
+__all__ = ["AUDIO_FORMAT_VERSION", "TrackRenderer"]

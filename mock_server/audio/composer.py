@@ -4,11 +4,11 @@ The melody repeats and varies short motifs, lands on chord tones at bar lines an
 tonic, which is what makes it sound composed rather than random. All choices come from the
 ``random.Random`` passed in, so a seed fixes the score.
 
-A score is a list of indices into the style's *alphabet*: every segment (a melody note or rest
-over one chord, one or two beats long) that any score of the style can use. The alphabet is
-small (chords x melody notes x three rhythmic kinds, a few hundred at most), so the style's
-material encodes all of it once and a track is only a join of encoded segments; composing is
-the only per-task work, which is why it runs on small integers and precomputed tables.
+A score is a list of indices into the style's *alphabet*: every segment (a melody note, or the
+chord where the melody rests, one or two beats long) that any score of the style can use. The
+segments themselves depend on no key, progression or exact tempo (see ``score.py``), so the
+renderer encodes each once for all styles; composing is the per-task work, which is why it runs
+on small integers and precomputed tables.
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from .score import Segment
 from .style import MODES, Style
 
-__all__ = ["BEATS_PER_BAR", "Alphabet", "alphabet_of", "compose"]
+__all__ = [
+    "BEATS_PER_BAR",
+    "LENGTH_CLASSES",
+    "Alphabet",
+    "alphabet_of",
+    "compose",
+    "sounding_frames",
+]
 
 BEATS_PER_BAR = 4
 _REST = 0
@@ -33,13 +40,21 @@ _RHYTHMS = (
     (1, 1, 2, 1, 1, 2),
     (1, 1, 1, 1, 1, 1, 1, _REST),
     (1, _REST, 1, 1, 1, 1, 2),
+    # A rest on a bar line lets the chord (pad and bass) sound on the downbeat: segments are a
+    # note or a chord, never both, so rests are where the harmony is heard.
+    (_REST, 1, 1, 1, _REST, 1, 2),
+    (_REST, 1, 2, 1, 1, 1, 1),
 )
 _STEPS = (-3, -2, -2, -1, -1, -1, 0, 1, 1, 1, 2, 2, 3)
 _PENTATONIC_DEGREES = {True: (0, 1, 2, 4, 5), False: (0, 2, 3, 4, 6)}  # by "is the third major"
 # The rhythmic kinds of a segment: one beat on a kick (even beat), one beat on a snare (odd
 # beat), two beats from a kick. Without drums the first two sound the same.
 _KINDS = 3
-_DRUMS_OF_KIND = (("kick",), ("snare",), ("kick", "snare"))
+# The drum starting a segment of each kind. A 2-beat note has no snare on its second beat:
+# the hit would sit at a tempo-dependent place and make the note's segment tempo-dependent.
+_DRUM_OF_KIND = ("kick", "snare", "kick")
+LENGTH_CLASSES = (10, 14, 20, 28, 40, 56)
+"""The sounding lengths of segments, in frames: 240 ms to 1.3 s, steps of about 1.4."""
 
 #: A motif: (length in beats, melodic step from the previous note, or None for a rest).
 _Motif = tuple[tuple[int, int | None], ...]
@@ -55,6 +70,8 @@ class Alphabet:
 
     segments: tuple[Segment | None, ...]
     """By index; None where no score can use the index (a 2-beat note off the chord)."""
+    frames: tuple[int, ...]
+    """By index: the frames the segment lasts in a score (its beats), silent ones included."""
     ladder: tuple[int, ...]
     """The melody's notes (MIDI), low to high."""
     tonic_index: int
@@ -68,8 +85,18 @@ class Alphabet:
     """For each ladder index, the nearest tonic's index."""
 
 
-def alphabet_of(style: Style) -> Alphabet:
-    """Every segment any score of ``style`` can use (tempo aside: segments count in beats)."""
+def sounding_frames(frames: int) -> int:
+    """How many of a note's ``frames`` sound: the longest length class that fits.
+
+    The rest of the note is silent frames. Few lengths mean few distinct segments: a note of an
+    instrument at a pitch is one segment for every tempo in a band, in every style.
+    """
+    fitting = [length for length in LENGTH_CLASSES if length <= frames]
+    return fitting[-1] if fitting else frames
+
+
+def alphabet_of(style: Style, *, frames_per_beat: int) -> Alphabet:
+    """Every segment any score of ``style`` can use, at ``frames_per_beat``."""
     scale = MODES[style.mode]
     degrees = _PENTATONIC_DEGREES[scale[2] == 4] if style.pentatonic else range(7)
     tonic = 60 + style.key + 12 * style.timbre.octave
@@ -88,30 +115,36 @@ def alphabet_of(style: Style) -> Alphabet:
         return tuple(min((abs(c - i), c) for c in candidates)[1] for i in range(len(ladder)))
 
     segments: list[Segment | None] = []
+    one_beat = sounding_frames(frames_per_beat)
+    two_beats = sounding_frames(2 * frames_per_beat)
     for degree in chords:
         classes = chord_classes(degree)
         pad = tuple(sorted(52 + (pc - 52) % 12 for pc in classes))  # between E3 and D#4
         bass = 36 + classes[0]  # the root between C2 and B2
         # A note held two beats is always on a chord tone: the other 2-beat segments never
-        # occur, and leaving them out saves a quarter of the material.
+        # occur.
         held = {ladder[i] for i in nearest(classes)}
         for melody in (None, *ladder):
-            for drums in _DRUMS_OF_KIND:
-                if len(drums) == 2 and melody is not None and melody not in held:
+            for kind, drum in enumerate(_DRUM_OF_KIND):
+                if kind == 2 and melody is not None and melody not in held:
                     segments.append(None)
                     continue
                 segments.append(
                     Segment(
-                        beats=len(drums),
+                        frames=two_beats if kind == 2 else one_beat,
+                        timbre=None if melody is None else style.timbre,
                         melody=melody,
-                        chord=pad,
-                        bass=bass,
-                        drums=drums if style.drums else (None,) * len(drums),
+                        chord=pad if melody is None else (),
+                        bass=bass if melody is None else None,
+                        drum=drum if style.drums else None,
                     )
                 )
     slot = {degree: index for index, degree in enumerate(chords)}
     return Alphabet(
         segments=tuple(segments),
+        frames=tuple(
+            (2 if index % _KINDS == 2 else 1) * frames_per_beat for index in range(len(segments))
+        ),
         ladder=ladder,
         tonic_index=ladder.index(tonic),
         bar_slots=tuple(slot[degree] for degree in style.progression),

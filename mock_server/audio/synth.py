@@ -1,8 +1,9 @@
 """Additive synthesis of one segment into 16-bit PCM: melody, pad chord, bass and drums.
 
 Pure Python, so the work is arranged for speed: an oscillator is a loop of a few whole periods
-repeated by list multiplication, envelopes and voices are cached, and the voices that many
-segments share (a melody note, an accompaniment) are kept as 16-bit arrays to be summed.
+repeated by sequence multiplication, and loops and envelopes are memoized (boundedly). A segment
+is a melody note with its drum hit, or a chord (pad and bass) with its drum hit: never both, so
+that a note's audio is the same in every key, mode and progression (see ``score.py``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import math
 import operator
 import random
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterable
 from itertools import accumulate, repeat
+from typing import Generic, TypeVar
 
 from .score import Segment
 from .timbres import Timbre
@@ -28,10 +31,18 @@ _KICK_GAIN = 0.36
 _SNARE_GAIN = 0.2
 _RELEASE_SECONDS = 0.03
 _MAX_LOOP_PERIODS = 64
+# Enough for every voice of a few styles at once (loops are up to a few thousand samples).
+_KEPT_LOOPS = 256
+_KEPT_ENVELOPES = 64
+_KEPT_VOICES = 4
 _PAD = Timbre(name="pad", harmonics=(1.0, 0.3), attack_seconds=0.02, decay_seconds=0.9, sustain=0.6)
 _BASS = Timbre(
     name="bass", harmonics=(1.0, 0.5, 0.25), attack_seconds=0.005, decay_seconds=0.35, sustain=0.2
 )
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 def _frequency(midi: int) -> float:
@@ -39,80 +50,83 @@ def _frequency(midi: int) -> float:
 
 
 class SegmentSynth:
-    """Renders segments of one instrument at one tempo.
+    """Renders segments of any instrument at one sample rate and frame size.
 
     ``tail_samples`` at the end of every segment are left silent (the encoder's delay pushes
-    whatever sounds there past the segment's last frame).
+    whatever sounds there past the segment's last frame). One synth serves a renderer for its
+    whole life, so what it keeps is bounded: a wave table per harmonic recipe, the two drum
+    hits, and the most recently used oscillator loops and envelopes.
     """
 
-    def __init__(
-        self, *, timbre: Timbre, beat_samples: int, sample_rate: int, tail_samples: int
-    ) -> None:
-        if beat_samples <= tail_samples:
-            raise ValueError("a beat must be longer than the silent tail")
-        self.timbre = timbre
-        self.beat_samples = beat_samples
+    def __init__(self, *, sample_rate: int, samples_per_frame: int, tail_samples: int) -> None:
         self.sample_rate = sample_rate
+        self.samples_per_frame = samples_per_frame
         self.tail_samples = tail_samples
         self._tables: dict[tuple[float, ...], list[float]] = {}
-        self._loops: dict[tuple[tuple[float, ...], float, float], list[float]] = {}
-        self._envelopes: dict[tuple[Timbre, int], array[float]] = {}
-        self._melody: dict[tuple[int, int], array[int]] = {}
-        self._accompaniment: dict[tuple[object, ...], array[int]] = {}
+        self._loops: _Memo[tuple[tuple[float, ...], float, float], array[float]] = _Memo(
+            _KEPT_LOOPS
+        )
+        self._envelopes: _Memo[tuple[Timbre, int], array[float]] = _Memo(_KEPT_ENVELOPES)
+        # The segments a track lacks are made sorted by sound, so one note's drum variants come
+        # in a row: a handful of voices kept covers them.
+        self._voices: _Memo[tuple[Timbre, tuple[int, ...], int, float], array[int]] = _Memo(
+            _KEPT_VOICES
+        )
         self._drums: dict[str, list[float]] = {}
+        self._faded_drums: _Memo[tuple[str, int], array[int]] = _Memo(_KEPT_ENVELOPES)
 
     def render(self, segment: Segment) -> array[int]:
-        """The segment's samples: ``segment.beats * beat_samples`` of them."""
-        accompaniment = self._accompaniment_of(segment)
-        if segment.melody is None:
-            return accompaniment
-        melody = self._melody_of(segment.melody, segment.beats)
-        return _clipped(list(map(operator.add, melody, accompaniment)))
-
-    def _melody_of(self, midi: int, beats: int) -> array[int]:
-        key = (midi, beats)
-        if key not in self._melody:
-            voice = self._voice(self.timbre, (midi,), beats, _MELODY_GAIN)
-            self._melody[key] = _clipped(list(map(int, voice)))
-        return self._melody[key]
-
-    def _accompaniment_of(self, segment: Segment) -> array[int]:
-        key = (segment.chord, segment.bass, segment.drums, segment.beats)
-        if key not in self._accompaniment:
-            beats = segment.beats
-            mixed = [0.0] * (beats * self.beat_samples)
+        """The segment's samples: ``segment.frames * samples_per_frame`` of them."""
+        length = segment.frames * self.samples_per_frame
+        if length <= self.tail_samples:
+            raise ValueError("a segment must be longer than the silent tail")
+        if segment.timbre is not None and segment.melody is not None:
+            mixed = self._voice(segment.timbre, (segment.melody,), length, _MELODY_GAIN)
+        else:
+            mixed = array("i", bytes(4 * length))
             if segment.chord:
-                mixed = self._voice(_PAD, segment.chord, beats, _PAD_GAIN)
+                mixed = self._voice(_PAD, segment.chord, length, _PAD_GAIN)
             if segment.bass is not None:
-                bass = self._voice(_BASS, (segment.bass,), beats, _BASS_GAIN)
-                mixed = list(map(operator.add, mixed, bass))
-            for beat, drum in enumerate(segment.drums):
-                if drum is not None:
-                    self._add_drum(mixed, drum, beat * self.beat_samples)
-            self._accompaniment[key] = _clipped(list(map(int, mixed)))
-        return self._accompaniment[key]
+                bass = self._voice(_BASS, (segment.bass,), length, _BASS_GAIN)
+                mixed = array("i", map(operator.add, mixed, bass))
+        if segment.drum is not None:
+            hit = self._faded_drum(segment.drum, length - self.tail_samples)
+            head = array("i", map(operator.add, mixed[: len(hit)], hit))
+            mixed = head + mixed[len(hit) :]
+        return _clipped(mixed)
 
     def _voice(
-        self, timbre: Timbre, notes: tuple[int, ...], beats: int, gain: float
-    ) -> list[float]:
-        """``notes`` played together on ``timbre``, each peaking at ``gain`` of full scale."""
-        envelope = self._envelope(timbre, beats)
+        self, timbre: Timbre, notes: tuple[int, ...], length: int, gain: float
+    ) -> array[int]:
+        """``notes`` played together on ``timbre``, each peaking at ``gain`` of full scale.
+
+        Kept (boundedly): the caller must not change it.
+        """
+        key = (timbre, notes, length, gain)
+        if (voice := self._voices.get(key)) is not None:
+            return voice
+        envelope = self._envelope(timbre, length)
         body = len(envelope)
         waves = [self._oscillator(timbre, _frequency(midi), body, gain) for midi in notes]
         wave: Iterable[float] = waves[0]
         for other in waves[1:]:
             wave = map(operator.add, wave, other)
-        return list(map(operator.mul, wave, envelope)) + [0.0] * self.tail_samples
+        # Whole samples (in a wider type than 16 bits: voices are summed before clipping).
+        voice = array("i", map(int, map(operator.mul, wave, envelope)))
+        voice.frombytes(bytes(4 * self.tail_samples))
+        self._voices.put(key, voice)
+        return voice
 
     def _oscillator(
         self, timbre: Timbre, frequency: float, length: int, gain: float
-    ) -> list[float]:
+    ) -> array[float]:
         """A steady tone ``length`` samples long: a loop of whole periods, repeated."""
         # Drop harmonics at or above Nyquist: they would fold back as off-key tones.
         audible = max(1, min(len(timbre.harmonics), int(self.sample_rate / 2 / frequency)))
         harmonics = timbre.harmonics[:audible]
         key = (harmonics, frequency, gain)
-        if key not in self._loops:
+        loop = self._loops.get(key)
+        if loop is None:
             period = self.sample_rate / frequency
             # The number of periods spanning the closest to a whole number of samples, so the
             # loop repeats seamlessly and in tune (well under a cent off).
@@ -125,8 +139,8 @@ class SegmentSynth:
             step = periods * _TABLE_SIZE / loop_length
             scale = gain * _FULL_SCALE
             mask = _TABLE_SIZE - 1
-            self._loops[key] = [table[int(i * step) & mask] * scale for i in range(loop_length)]
-        loop = self._loops[key]
+            loop = array("d", [table[int(i * step) & mask] * scale for i in range(loop_length)])
+            self._loops.put(key, loop)
         return (loop * (length // len(loop) + 1))[:length]
 
     def _table(self, harmonics: tuple[float, ...]) -> list[float]:
@@ -143,11 +157,12 @@ class SegmentSynth:
             self._tables[harmonics] = [s / peak for s in wave]
         return self._tables[harmonics]
 
-    def _envelope(self, timbre: Timbre, beats: int) -> array[float]:
+    def _envelope(self, timbre: Timbre, length: int) -> array[float]:
         """The note's loudness over the segment's body (everything before the silent tail)."""
-        key = (timbre, beats)
-        if key not in self._envelopes:
-            body = beats * self.beat_samples - self.tail_samples
+        key = (timbre, length)
+        envelope_array = self._envelopes.get(key)
+        if envelope_array is None:
+            body = length - self.tail_samples
             rate = self.sample_rate
             attack = max(1.0, timbre.attack_seconds * rate)
             decay = timbre.decay_seconds * rate
@@ -159,16 +174,20 @@ class SegmentSynth:
                 envelope[i] *= i / attack
             for i in range(max(0, body - math.ceil(release)), body):
                 envelope[i] *= min(1.0, (body - i) / release)
-            self._envelopes[key] = array("d", envelope)
-        return self._envelopes[key]
+            envelope_array = array("d", envelope)
+            self._envelopes.put(key, envelope_array)
+        return envelope_array
 
-    def _add_drum(self, mixed: list[float], drum: str, start: int) -> None:
-        """Mix a drum hit in at ``start``, faded out if it would ring into the silent tail."""
-        hit = self._drum(drum)
-        body = len(mixed) - self.tail_samples
-        release = _RELEASE_SECONDS * self.sample_rate
-        for i, sample in enumerate(hit[: max(0, body - start)]):
-            mixed[start + i] += sample * min(1.0, (body - start - i) / release)
+    def _faded_drum(self, drum: str, body: int) -> array[int]:
+        """A drum hit cut to ``body`` samples, faded out if it would ring into the silent tail."""
+        key = (drum, body)
+        if (faded := self._faded_drums.get(key)) is None:
+            hit = self._drum(drum)[:body]
+            release = _RELEASE_SECONDS * self.sample_rate
+            fade = (min(1.0, (body - i) / release) for i in range(len(hit)))
+            faded = array("i", map(int, map(operator.mul, hit, fade)))
+            self._faded_drums.put(key, faded)
+        return faded
 
     def _drum(self, drum: str) -> list[float]:
         if drum not in self._drums:
@@ -194,7 +213,26 @@ class SegmentSynth:
         return self._drums[drum]
 
 
-def _clipped(values: list[int]) -> array[int]:
+class _Memo(Generic[_K, _V]):
+    """A dict that keeps only the ``size`` most recently stored or read entries."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[_K, _V] = OrderedDict()
+
+    def get(self, key: _K) -> _V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: _K, value: _V) -> None:
+        self._entries[key] = value
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+
+def _clipped(values: array[int]) -> array[int]:
     """16-bit samples; a segment whose voices' peaks coincide is scaled down to fit, not clipped.
 
     Scaling the whole segment keeps the waveform clean (clipping would add harsh harmonics), and

@@ -49,7 +49,7 @@ class ScenarioRule:
         """Whether a task with this prompt and key falls under the rule."""
         if self.prompt_contains is not None and self.prompt_contains.lower() not in prompt.lower():
             return False
-        if self.prompt_regex is not None and not self.prompt_regex.search(prompt):
+        if self.prompt_regex is not None and not self.prompt_regex.search(_utf8_safe(prompt)):
             return False
         return self.api_key is None or self.api_key == api_key
 
@@ -82,6 +82,12 @@ def _number(raw: Mapping[str, Any], key: str) -> float | None:
     if value > 10**9:
         raise ControlInputError(f"'{key}' must be at most 1000000000")
     return float(value)
+
+
+def _utf8_safe(text: str) -> str:
+    """``text`` with each lone surrogate replaced (U+FFFD): RE2 searches UTF-8, which cannot
+    hold one, and a prompt may (JSON lets ``"\\ud800"`` through)."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 class PromptPattern(Protocol):

@@ -125,8 +125,9 @@ def _too_many_requests_response() -> dict[str, Any]:
                 }
             },
             "description": (
-                "Too Many Requests - Rate limit exceeded (the mock answers it only when a fault"
-                " is injected). Wait for Retry-After, then try again."
+                "Too Many Requests - Rate limit exceeded (the mock answers it when a fault is"
+                " injected, or to a create while --max-tasks running tasks are stored). Wait for"
+                " Retry-After, then try again."
             ),
             "headers": {
                 "Retry-After": {

@@ -31,7 +31,9 @@ def create_app(config: MockConfig | None = None) -> Flask:
     and whatever was started by then is stopped first.
     """
     config = config or MockConfig()
-    app = Flask("freepik_mock.server")
+    # No static folder: Flask's default /static/<path> route would answer for a folder that
+    # does not exist (the dashboard serves its own files).
+    app = Flask("freepik_mock.server", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     validator, renderer = RequestValidator(), TrackRenderer()

@@ -1,12 +1,13 @@
 """Result files: public (no key), ``audio/mpeg``, with HEAD and Range support.
 
 Caching: with ``--seed`` a reset hands out the same task ids again, for other prompts and lengths,
-so the ETag is a digest of everything the audio depends on (id, prompt, length, and the mock's
-version, whose renderer made it) and caches must revalidate (``no-cache``) rather than keep the
-file as ``immutable``.
+so the ETag is a digest of everything the audio depends on (id, prompt, length, the mock's
+version and the renderer's audio format version) and caches must revalidate (``no-cache``)
+rather than keep the file as ``immutable``.
 
-The track is made on the request, on both clocks: joining a style's pre-encoded material costs
-a few milliseconds (see ``audio/renderer.py``), so nothing is rendered ahead in the background.
+The track is made on the request, on both clocks: joining encoded segments that all styles share
+costs a few milliseconds (see ``audio/renderer.py``), so nothing is rendered ahead in the
+background.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask import Blueprint, Response, request
 from werkzeug.http import parse_range_header
 
 from .. import __version__
+from ..audio import AUDIO_FORMAT_VERSION
 from ..core import NotFound, Task, TaskStatus
 from .state import get_state
 
@@ -26,9 +28,20 @@ __all__ = ["result_etag", "results"]
 results = Blueprint("results", __name__)
 
 
-def result_etag(task: Task) -> str:
-    """The file's entity tag: it changes whenever the audio could."""
-    parts = (__version__, task.task_id, task.prompt, str(task.music_length_seconds))
+def result_etag(task: Task, *, audio_format: int = AUDIO_FORMAT_VERSION) -> str:
+    """The file's entity tag: it changes whenever the audio could.
+
+    ``audio_format`` is the renderer's format version: the bytes of a task can change between
+    two releases of one ``__version__`` (a development build), and a client holding the old
+    copy must then get the new one, not a 304.
+    """
+    parts = (
+        __version__,
+        str(audio_format),
+        task.task_id,
+        task.prompt,
+        str(task.music_length_seconds),
+    )
     text = "\0".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(text).hexdigest()[:32]
 

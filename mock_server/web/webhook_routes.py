@@ -153,7 +153,12 @@ def send_message() -> Response:
         raise ControlInputError("'url' is required: the receiver's URL, as a string")
     # Any absolute URL is taken (the allow-list then blocks what may not be sent to, with the
     # reason in the log); one that no request line can carry is refused here.
-    if not url.isascii() or not urlsplit(url.strip()).scheme:
+    try:
+        absolute = url.isascii() and bool(urlsplit(url.strip()).scheme)
+    except ValueError:
+        # urlsplit refuses some outright ("http://[::1": an unclosed IPv6 bracket).
+        absolute = False
+    if not absolute:
         raise ControlInputError(
             "'url' must be an absolute URL in ASCII (percent-encode anything else)"
         )

@@ -16,11 +16,12 @@ import pytest
 
 from freepik_mock.server.audio import TrackRenderer
 from freepik_mock.server.audio.frames import Mp3FormatError, parse_header, split_frames
+from freepik_mock.server.audio.style import MODES, style_for_prompt
 
 
 @pytest.fixture(scope="module")
 def renderer() -> TrackRenderer:
-    """One renderer for the module: each style's material is made once (no track depends on it)."""
+    """One renderer for the module: its segments are made once (no track depends on it)."""
     return TrackRenderer()
 
 
@@ -210,3 +211,34 @@ def test_the_instrument_named_shapes_the_sound(renderer: TrackRenderer, task_id:
         task_id=task_id, prompt="120 bpm calm marimba in C major", length_seconds=20
     )
     assert sounding_share(organ) > sounding_share(marimba) + 0.08
+
+
+def level_at(samples: list[int], frequency: float, rate: int) -> float:
+    """The amplitude of one frequency in ``samples`` (the Goertzel algorithm)."""
+    coefficient = 2 * math.cos(2 * math.pi * frequency / rate)
+    previous = before = 0.0
+    for sample in samples:
+        previous, before = sample + coefficient * previous - before, previous
+    power = previous * previous + before * before - coefficient * previous * before
+    return math.sqrt(max(0.0, power)) / len(samples)
+
+
+@pytest.mark.parametrize(
+    "prompt", ["calm piano in C major", "120 bpm techno in A minor", "sad strings"]
+)
+def test_the_opening_bar_sounds_the_first_chord_of_the_style(
+    renderer: TrackRenderer, prompt: str
+) -> None:
+    # A track long enough opens with a bar of the chord alone: its bass root sounds, and a
+    # semitone either side of it (in no triad with that root) does not.
+    style = style_for_prompt(prompt)
+    root = (style.key + MODES[style.mode][style.progression[0]]) % 12
+    bass = 440.0 * 2 ** ((36 + root - 69) / 12)
+    decoded = decode(renderer.render(task_id="t", prompt=prompt, length_seconds=30))
+    rate = decoded.sample_rate
+    # Within the first beat (the bass starts afresh on each beat), past the encoder's delay.
+    start = 1105 + int(0.05 * rate)
+    opening = list(decoded.samples[start : start + int(0.7 * 60 / style.bpm * rate)])
+    in_chord = level_at(opening, bass, rate)
+    for off_chord in (bass * 2 ** (-1 / 12), bass * 2 ** (1 / 12)):
+        assert in_chord > 4 * level_at(opening, off_chord, rate)

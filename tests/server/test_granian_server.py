@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from freepik_mock.server import MockConfig
-from freepik_mock.server.granian_server import GranianServer
+from freepik_mock.server.granian_server import GranianServer, _wsgi_runner
 
 pytestmark = pytest.mark.live
 
@@ -100,3 +102,64 @@ def test_asyncio_still_works_in_the_process_after_a_server_ran() -> None:
             return len(asyncio.all_tasks())
 
         assert asyncio.run(tasks_seen()) == 1
+
+
+class RecordingProtocol:
+    """Stands in for granian's protocol object: records how each answer was handed over."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, Any]] = []
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.calls.append(("bytes", status, body))
+
+    def response_iter(self, status: int, headers: list[tuple[str, str]], body: Any) -> None:
+        self.calls.append(("iter", status, body))
+
+
+def test_a_streamed_answer_is_handed_over_whole_so_it_leaves_in_one_write() -> None:
+    # Head and body in separate writes make a keep-alive client wait for its delayed ACK.
+    closed: list[bool] = []
+
+    class Body:
+        def __iter__(self) -> Iterator[bytes]:
+            yield b'{"status":'
+            yield b'"ok"}'
+
+        def close(self) -> None:
+            closed.append(True)
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return Body()
+
+    proto = RecordingProtocol()
+    status = _wsgi_runner(app)(proto, {"REQUEST_METHOD": "GET", "PATH_INFO": "/"})
+    assert status == 200
+    assert proto.calls == [("bytes", 200, b'{"status":"ok"}')]
+    assert closed == [True]
+
+
+def test_an_answer_failing_while_sent_fails_inside_granian_so_the_connection_drops() -> None:
+    closed: list[bool] = []
+
+    class Failing:
+        def __iter__(self) -> Iterator[bytes]:
+            raise ConnectionAbortedError("drop")
+            yield b""  # pragma: no cover
+
+        def close(self) -> None:
+            closed.append(True)
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [])
+        return Failing()
+
+    proto = RecordingProtocol()
+    _wsgi_runner(app)(proto, {"REQUEST_METHOD": "GET", "PATH_INFO": "/"})
+    [(kind, status, body)] = proto.calls
+    assert (kind, status) == ("iter", 200)
+    with pytest.raises(ConnectionAbortedError):
+        next(body)
+    body.close()
+    assert closed == [True]
