@@ -121,15 +121,24 @@ class TaskStore:
             since, restarted = since_start(
                 since, sequence=self._sequence, cleared_at=self._cleared_at
             )
-            changed: list[tuple[str, int]] = []
-            for task_id, sequence in reversed(self._changes.items()):
-                if sequence <= (since or 0):
-                    break
-                changed.append((task_id, sequence))
+            start = since or 0
+            oldest = next(iter(self._changes.values()), start)
+            changed: Iterable[tuple[str, int]]
+            if limit is not None and start - oldest < self._sequence - start:
+                # Nearer the oldest change (a reader starting from 0): read forward, so that
+                # only the changes before the cursor and the ``limit`` after it are read.
+                changed = ((t, n) for t, n in self._changes.items() if n > start)
+            else:
+                newer: list[tuple[str, int]] = []
+                for task_id, sequence in reversed(self._changes.items()):
+                    if sequence <= start:
+                        break
+                    newer.append((task_id, sequence))
+                changed = reversed(newer)
             items: list[Task] = []
             cursor = self._sequence
             more = False
-            for task_id, sequence in reversed(changed):
+            for task_id, sequence in changed:
                 task = pool.get(task_id)
                 if task is None or (match is not None and not match(task)):
                     continue
