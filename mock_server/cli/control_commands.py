@@ -123,17 +123,24 @@ def tasks() -> None:
 
 
 @tasks.command(name="list")
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=None, help="Only the newest N (1 to 1000)."
+)
 @connection_options
-def list_tasks(*, mock_url: str, admin_token: str | None, as_json: bool) -> None:
-    """Every task of every key, oldest first (keys masked)."""
+def list_tasks(*, limit: int | None, mock_url: str, admin_token: str | None, as_json: bool) -> None:
+    """Every task of every key, oldest first (keys masked); --limit N: the newest N."""
+    params = {"limit": limit} if limit is not None else {}
     with MockConnection(mock_url=mock_url, admin_token=admin_token, as_json=as_json) as mock:
-        answer = mock.call("GET", "/tasks")
+        answer = mock.call("GET", "/tasks", params=params)
         data = expect_list(mock, answer, "GET /_mock/tasks", *_TASK_FIELDS)
-    echo_answer(
-        answer,
-        as_json=as_json,
-        human=lambda: "\n".join(_task_line(task) for task in data) or "no tasks yet",
-    )
+
+    def human() -> str:
+        lines = [_task_line(task) for task in data] or ["no tasks yet"]
+        if answer.get("has_more"):
+            lines.append(f"(the newest {len(data)} of {answer.get('total')} tasks)")
+        return "\n".join(lines)
+
+    echo_answer(answer, as_json=as_json, human=human)
 
 
 def _one_task(method: str, suffix: str, *, task_id: str, as_json: bool, **connection: Any) -> None:

@@ -156,16 +156,27 @@ def _new_entries(seen: list[dict[str, Any]], now: list[dict[str, Any]]) -> list[
     show_default=True,
     help="Seconds between polls with --follow.",
 )
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=None, help="Only the newest N (1 to 1000)."
+)
 @connection_options
 def requests(
-    *, follow: bool, interval: float, mock_url: str, admin_token: str | None, as_json: bool
+    *,
+    follow: bool,
+    interval: float,
+    limit: int | None,
+    mock_url: str,
+    admin_token: str | None,
+    as_json: bool,
 ) -> None:
-    """The request journal, oldest first: one line per request (method path status fault).
+    """The request journal, oldest first: one line per request (method path status fault);
+    --limit N: the newest N.
 
     With --json, the control API's answer; with --json --follow, one entry per line (JSON Lines).
     """
+    params = {"limit": limit} if limit is not None else {}
     with MockConnection(mock_url=mock_url, admin_token=admin_token, as_json=as_json) as mock:
-        answer = mock.call("GET", "/requests")
+        answer = mock.call("GET", "/requests", params=params)
         seen = expect_list(mock, answer, "GET /_mock/requests", *_ENTRY_FIELDS)
         if not follow:
             echo_answer(
@@ -176,17 +187,29 @@ def requests(
             return
         # Ctrl-C (or SIGTERM) ends --follow: not an error.
         with stopped_by_signals(), contextlib.suppress(KeyboardInterrupt):
-            _follow(mock, seen, as_json=as_json, interval=interval)
+            _follow(mock, seen, answer.get("cursor"), as_json=as_json, interval=interval)
 
 
 def _follow(
-    mock: MockConnection, seen: list[dict[str, Any]], *, as_json: bool, interval: float
+    mock: MockConnection,
+    seen: list[dict[str, Any]],
+    cursor: Any,
+    *,
+    as_json: bool,
+    interval: float,
 ) -> None:
     new = seen
     while True:
         for entry in new:
             click.echo(json.dumps(entry) if as_json else _entry_line(entry))
         time.sleep(interval)
+        if isinstance(cursor, int) and not isinstance(cursor, bool):
+            # Only what was journaled since the last poll (after a reset: everything there is).
+            answer = mock.call("GET", "/requests", params={"since": cursor})
+            new = expect_list(mock, answer, "GET /_mock/requests", *_ENTRY_FIELDS)
+            cursor = answer.get("cursor")
+            continue
+        # A mock without cursors: the whole journal, and what follows the part printed.
         answer = mock.call("GET", "/requests")
         now = expect_list(mock, answer, "GET /_mock/requests", *_ENTRY_FIELDS)
         new, seen = _new_entries(seen, now), now

@@ -138,12 +138,22 @@ def replay(
 
 @webhook.command(name="list")
 @click.option("--task-id", default=None, help="Only this task's messages.")
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=None, help="Only the newest N (1 to 1000)."
+)
 @connection_options
 def list_messages(
-    *, task_id: str | None, mock_url: str, admin_token: str | None, as_json: bool
+    *,
+    task_id: str | None,
+    limit: int | None,
+    mock_url: str,
+    admin_token: str | None,
+    as_json: bool,
 ) -> None:
-    """Print the delivery log, oldest first."""
-    params = {"task_id": task_id} if task_id else {}
+    """Print the delivery log, oldest first; --limit N: the newest N."""
+    params: dict[str, Any] = {"task_id": task_id} if task_id else {}
+    if limit is not None:
+        params["limit"] = limit
     with MockConnection(mock_url=mock_url, admin_token=admin_token, as_json=as_json) as mock:
         answer = mock.call("GET", "/webhooks", params=params)
         data = answer.get("data") if isinstance(answer, Mapping) else None

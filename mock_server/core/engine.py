@@ -300,6 +300,10 @@ class MockEngine:
             reached = changes[task.announced :]
             if not reached:
                 return
+            if len(changes) > max(task.announced, 1):
+                # A status after CREATED (which the store counted when it took the task):
+                # readers polling "since" see the change.
+                self.tasks.touch(task)
             task.announced = len(changes)
             for status, _ in reached:
                 for listener in self._listeners:

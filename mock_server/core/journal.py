@@ -18,6 +18,7 @@ from typing import Any
 
 from .faults import path_matches
 from .masking import SENSITIVE_HEADERS, mask_secret
+from .paging import Page, since_start
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -224,8 +225,11 @@ class RequestJournal:
         self.capacity = capacity
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._entries: deque[tuple[JournalEntry, int]] = deque()
+        # (entry, bytes its bodies hold, its number in the change counter of core/paging.py)
+        self._entries: deque[tuple[JournalEntry, int, int]] = deque()
         self._bytes = 0
+        self._sequence = 0
+        self._cleared_at = 0
 
     def record(
         self,
@@ -260,12 +264,13 @@ class RequestJournal:
         )
         size = _recorded_size(entry.body) + _recorded_size(entry.answer_body)
         with self._lock:
-            self._entries.append((entry, size))
+            self._sequence += 1
+            self._entries.append((entry, size, self._sequence))
             self._bytes += size
             while len(self._entries) > 1 and (
                 len(self._entries) > self.capacity or self._bytes > self.max_bytes
             ):
-                _, dropped = self._entries.popleft()
+                _, dropped, _ = self._entries.popleft()
                 self._bytes -= dropped
         return entry
 
@@ -280,26 +285,75 @@ class RequestJournal:
 
         ``path`` is exact, or a prefix when it ends in ``*``; ``api_key`` is the key in clear.
         """
+        return self.page(method=method, path=path, api_key=api_key).items
+
+    def page(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        api_key: str | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+    ) -> Page[JournalEntry]:
+        """The newest ``limit`` matching entries (all without it), oldest first; with ``since``,
+        the first ``limit`` matching entries journaled after that cursor.
+
+        Reads newest first only as far as it needs (``since``, or ``limit`` matches).
+        """
+        wanted_method = method.upper() if method else None
+        wanted_key = _digest(api_key) if api_key else None
+
+        def matches(entry: JournalEntry) -> bool:
+            if wanted_method and entry.method != wanted_method:
+                return False
+            if path and not path_matches(path, entry.path):
+                return False
+            return wanted_key is None or (
+                entry.api_key_digest is not None
+                and hmac.compare_digest(entry.api_key_digest, wanted_key)
+            )
+
         with self._lock:
-            entries = [entry for entry, _ in self._entries]
-        if method:
-            entries = [e for e in entries if e.method == method.upper()]
-        if path:
-            entries = [e for e in entries if path_matches(path, e.path)]
-        if api_key:
-            wanted = _digest(api_key)
-            entries = [
-                e
-                for e in entries
-                if e.api_key_digest is not None and hmac.compare_digest(e.api_key_digest, wanted)
-            ]
-        return entries
+            total = len(self._entries)
+            cursor = self._sequence
+            since, restarted = since_start(
+                since, sequence=self._sequence, cleared_at=self._cleared_at
+            )
+            # Newest first, as far back as the cursor; the filters cost no more than that.
+            recent: list[tuple[JournalEntry, int]] = []
+            for entry, _, sequence in reversed(self._entries):
+                if since is not None and sequence <= since:
+                    break
+                recent.append((entry, sequence))
+        if since is None:
+            taken = [entry for entry, _ in recent if matches(entry)]
+            more = limit is not None and len(taken) > limit
+            items = taken[:limit] if limit is not None else taken
+            items.reverse()
+            return Page(items=items, total=total, cursor=cursor, has_more=more)
+        items = []
+        more = False
+        for entry, sequence in reversed(recent):
+            if not matches(entry):
+                continue
+            if limit is not None and len(items) >= limit:
+                more = True
+                break
+            items.append(entry)
+            cursor_at = sequence
+        if more:
+            cursor = cursor_at  # the next read goes on after the last entry this one holds
+        return Page(items=items, total=total, cursor=cursor, has_more=more, restarted=restarted)
 
     def clear(self) -> None:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+            # The clear is a change: a cursor from before it differs from one read just after.
+            self._sequence += 1
+            self._cleared_at = self._sequence  # the counter goes on (see core/paging.py)
 
     def __len__(self) -> int:
         with self._lock:

@@ -17,9 +17,10 @@ import sys
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .errors import TaskStoreFull
+from .paging import Page, since_start
 from .tasks import Task
 
 __all__ = ["DEFAULT_MAX_TASKS", "TaskIdFactory", "TaskStore"]
@@ -66,6 +67,11 @@ class TaskStore:
         self._finished: deque[Task] = deque()
         #: How many tasks were forgotten to make room (since start or reset).
         self.evicted = 0
+        # The change counter (see core/paging.py) and each task's last change, in change order:
+        # a "since" read walks back from the newest change only as far as its cursor.
+        self._sequence = 0
+        self._changes: dict[str, int] = {}
+        self._cleared_at = 0
 
     def add(self, task: Task) -> None:
         """Store ``task``; the task that finished first goes if the store is full.
@@ -80,6 +86,89 @@ class TaskStore:
                     raise TaskStoreFull(self.max_tasks)
             self._tasks[task.task_id] = task
             self._by_key.setdefault(task.api_key, {})[task.task_id] = task
+            self._note_change(task.task_id)
+
+    def touch(self, task: Task) -> None:
+        """Count a change of ``task`` (a status it reached), for readers polling ``since``."""
+        with self._lock:
+            if self._tasks.get(task.task_id) is task:
+                self._note_change(task.task_id)
+
+    def _note_change(self, task_id: str) -> None:
+        self._sequence += 1
+        self._changes.pop(task_id, None)  # re-inserted: the dict stays in change order
+        self._changes[task_id] = self._sequence
+
+    def page(
+        self,
+        *,
+        api_key: str | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+        match: Callable[[Task], bool] | None = None,
+    ) -> Page[Task]:
+        """The newest ``limit`` tasks (all without it) that ``match``, oldest first; or, with
+        ``since``, the tasks changed after that cursor, in change order (the first ``limit``).
+
+        Costs the tasks it reads: newest first until ``limit`` matched (a filter reads a copy of
+        the references, outside the lock), or the changes after ``since``. ``total`` counts the
+        key's tasks (every task without a key) whatever ``match`` keeps.
+        """
+        if since is None:
+            return self._newest(api_key=api_key, limit=limit, match=match)
+        with self._lock:
+            pool = self._by_key.get(api_key, {}) if api_key is not None else self._tasks
+            since, restarted = since_start(
+                since, sequence=self._sequence, cleared_at=self._cleared_at
+            )
+            start = since or 0
+            oldest = next(iter(self._changes.values()), start)
+            changed: Iterable[tuple[str, int]]
+            if limit is not None and start - oldest < self._sequence - start:
+                # Nearer the oldest change (a reader starting from 0): read forward, so that
+                # only the changes before the cursor and the ``limit`` after it are read.
+                changed = ((t, n) for t, n in self._changes.items() if n > start)
+            else:
+                newer: list[tuple[str, int]] = []
+                for task_id, sequence in reversed(self._changes.items()):
+                    if sequence <= start:
+                        break
+                    newer.append((task_id, sequence))
+                changed = reversed(newer)
+            items: list[Task] = []
+            cursor = self._sequence
+            more = False
+            for task_id, sequence in changed:
+                task = pool.get(task_id)
+                if task is None or (match is not None and not match(task)):
+                    continue
+                if limit is not None and len(items) >= limit:
+                    more = True
+                    break
+                items.append(task)
+                last = sequence
+            if more:
+                cursor = last  # the next read goes on after the last task this one holds
+            return Page(
+                items=items, total=len(pool), cursor=cursor, has_more=more, restarted=restarted
+            )
+
+    def _newest(
+        self, *, api_key: str | None, limit: int | None, match: Callable[[Task], bool] | None
+    ) -> Page[Task]:
+        with self._lock:
+            pool = self._by_key.get(api_key, {}) if api_key is not None else self._tasks
+            total, cursor = len(pool), self._sequence
+            if match is None:
+                items, more = _take(reversed(pool.values()), match=None, limit=limit)
+                items.reverse()
+                return Page(items=items, total=total, cursor=cursor, has_more=more)
+            # A filter may read far back: the references are copied under the lock (fast, in C)
+            # and read outside it, so that creates do not wait for the filter.
+            snapshot = list(pool.values())
+        items, more = _take(reversed(snapshot), match=match, limit=limit)
+        items.reverse()
+        return Page(items=items, total=total, cursor=cursor, has_more=more)
 
     def mark_finished(self, task: Task) -> None:
         """``task`` needs nothing more: it may be forgotten when room is needed."""
@@ -105,6 +194,10 @@ class TaskStore:
             self._tasks.clear()
             self._by_key.clear()
             self._finished.clear()
+            self._changes.clear()  # the counter goes on: an old cursor must not match new tasks
+            # The clear is a change: a cursor from before it differs from one read just after.
+            self._sequence += 1
+            self._cleared_at = self._sequence
             self.evicted = 0
 
     def _evict_oldest_finished(self) -> bool:
@@ -113,6 +206,7 @@ class TaskStore:
             if self._tasks.get(task.task_id) is not task:
                 continue  # forgotten already (cannot happen today: only reset forgets)
             del self._tasks[task.task_id]
+            self._changes.pop(task.task_id, None)
             owned = self._by_key[task.api_key]
             del owned[task.task_id]
             if not owned:
@@ -121,8 +215,27 @@ class TaskStore:
             return True
         return False
 
+    @property
+    def sequence(self) -> int:
+        """The number of the last change (the cursor of a read made now)."""
+        return self._sequence
+
     def __iter__(self) -> Iterator[Task]:
         return iter(self.all())
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+
+def _take(
+    tasks: Iterable[Task], *, match: Callable[[Task], bool] | None, limit: int | None
+) -> tuple[list[Task], bool]:
+    """The first ``limit`` tasks that ``match``, and whether another one matched after them."""
+    taken: list[Task] = []
+    for task in tasks:
+        if match is not None and not match(task):
+            continue
+        if limit is not None and len(taken) >= limit:
+            return taken, True
+        taken.append(task)
+    return taken, False

@@ -12,6 +12,7 @@ from ..core import ControlInputError, Task, TaskStatus
 from ..core.clock import iso_utc
 from ..core.masking import mask_secret
 from ..spec import load_control_spec_text, load_extended_spec_text
+from .paging import page_view, paging_arguments
 from .responses import json_response, read_control_json
 from .state import MockState, get_state
 
@@ -20,6 +21,7 @@ __all__ = ["control", "task_control_view"]
 control = Blueprint("control", __name__, url_prefix="/_mock")
 
 _YAML = "application/yaml; charset=utf-8"
+_STATUS_VALUES = tuple(status.value for status in TaskStatus)
 
 
 def _iso(state: MockState, at: float) -> str:
@@ -111,11 +113,32 @@ def advance_clock() -> Response:
 
 @control.get("/tasks")
 def list_all_tasks() -> Response:
-    """Every task of every key, oldest first; ``?api_key=`` keeps one key's (through its index)."""
+    """Tasks of every key, oldest first, with the paging fields.
+
+    ``?api_key=`` keeps one key's (through its index), ``?status=`` those with that status now,
+    ``?q=`` those whose prompt or id holds the text (any case); ``?limit=`` the newest N,
+    ``?since=<cursor>`` what was made or changed after an earlier answer (``web/paging.py``).
+    """
     state = get_state()
-    api_key = request.args.get("api_key")
-    tasks = state.engine.list_tasks(api_key=api_key) if api_key else state.engine.tasks.all()
-    return json_response({"data": [task_control_view(state, t) for t in tasks]})
+    limit, since = paging_arguments()
+    status = request.args.get("status") or None
+    if status is not None and status not in _STATUS_VALUES:
+        raise ControlInputError(f"'status' must be one of {', '.join(_STATUS_VALUES)}")
+    needle = (request.args.get("q") or "").strip().casefold()
+    now = state.engine.clock.now()
+
+    def match(task: Task) -> bool:
+        if status is not None and task.status_at(now).value != status:
+            return False
+        return not needle or needle in task.prompt.casefold() or needle in task.task_id
+
+    page = state.engine.tasks.page(
+        api_key=request.args.get("api_key") or None,
+        since=since,
+        limit=limit,
+        match=match if status is not None or needle else None,
+    )
+    return json_response(page_view(page, lambda task: task_control_view(state, task)))
 
 
 @control.get("/tasks/<task_id>")

@@ -16,6 +16,7 @@ from ..core.faults import HTTP_METHODS
 from ..core.masking import mask_secret
 from ..core.scenarios import ScenarioRule
 from .guards import FaultInjector, install_admin_guard, install_answer_capture
+from .paging import PAGING_PARAMETERS, page_view, paging_arguments
 from .responses import json_response, read_control_json
 from .state import MockState, get_state
 
@@ -116,11 +117,11 @@ def delete_fault(rule_id: str) -> Response:
 
 # -- the journal -----------------------------------------------------------------------------
 def _journal_filters() -> dict[str, str | None]:
-    unknown = sorted(set(request.args) - set(_JOURNAL_FILTERS))
+    unknown = sorted(set(request.args) - set(_JOURNAL_FILTERS) - set(PAGING_PARAMETERS))
     if unknown:
         raise ControlInputError(
             f"unknown query parameter(s): {', '.join(unknown)} "
-            f"(filters are {', '.join(_JOURNAL_FILTERS)})"
+            f"(filters are {', '.join(_JOURNAL_FILTERS)}; paging: limit, since)"
         )
     filters: dict[str, str | None] = {}
     for name in _JOURNAL_FILTERS:
@@ -142,12 +143,18 @@ def _journal_filters() -> dict[str, str | None]:
 
 @rules.get("/requests")
 def list_requests() -> Response:
-    """Journaled requests, oldest first, filtered by method, path (exact or prefix*) and key."""
+    """Journaled requests, oldest first, filtered by method, path (exact or prefix*) and key,
+    with the paging fields (``?limit=`` the newest N, ``?since=`` see ``web/paging.py``)."""
     filters = _journal_filters()
-    entries = get_state().journal.entries(
-        method=filters["method"], path=filters["path"], api_key=filters["api_key"]
+    limit, since = paging_arguments()
+    page = get_state().journal.page(
+        method=filters["method"],
+        path=filters["path"],
+        api_key=filters["api_key"],
+        since=since,
+        limit=limit,
     )
-    return json_response({"data": [entry.to_json() for entry in entries]})
+    return json_response(page_view(page, lambda entry: entry.to_json()))
 
 
 @rules.delete("/requests")

@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Response, request
 from ..core import ControlInputError, MockError, TaskStatus
 from ..core.clock import iso_utc
 from ..webhooks import Attempt, MessageRecord, Outbox
+from .paging import page_view, paging_arguments
 from .responses import json_response, read_control_json
 from .state import MockState, get_state
 
@@ -101,16 +102,21 @@ def _no_result(task_id: str, current: TaskStatus) -> str:
 
 @webhooks.get("")
 def list_messages() -> Response:
-    """The delivery log, oldest first; ``?task_id=`` keeps one task's messages, ``?api_key=``
-    the messages of one key's tasks."""
+    """The delivery log, oldest first, with the paging fields: ``?task_id=`` keeps one task's
+    messages, ``?api_key=`` those of one key's tasks; ``?limit=`` the newest N, ``?since=`` what
+    was logged or changed after an earlier answer's cursor (``web/paging.py``)."""
     state = get_state()
+    limit, since = paging_arguments()
+    task_ids: frozenset[str] | None = None
     task_id = request.args.get("task_id") or None
-    records = _outbox(state).messages(task_id=task_id)
+    if task_id is not None:
+        task_ids = frozenset({task_id})
     api_key = request.args.get("api_key")
     if api_key:
-        owned = {task.task_id for task in state.engine.list_tasks(api_key=api_key)}
-        records = [record for record in records if record.task_id in owned]
-    return json_response({"data": [message_view(state, record) for record in records]})
+        owned = frozenset(task.task_id for task in state.engine.list_tasks(api_key=api_key))
+        task_ids = owned if task_ids is None else task_ids & owned
+    page = _outbox(state).page(task_ids=task_ids, since=since, limit=limit)
+    return json_response(page_view(page, lambda record: message_view(state, record)))
 
 
 @webhooks.get("/<webhook_id>")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..core import NotFound, Task, TaskStatus
+from ..core.paging import Page, since_start
 
 __all__ = [
     "Attempt",
@@ -198,6 +199,11 @@ class MessageLog:
         # Finished messages in the order they finished, with the size counted for each.
         self._finished: dict[str, int] = {}
         self.finished_bytes = 0
+        # The change counter (see core/paging.py) and each message's last change, in change
+        # order: a "since" read walks back from the newest change only as far as its cursor.
+        self._sequence = 0
+        self._changes: dict[str, int] = {}
+        self._cleared_at = 0
 
     def add(self, message: Message) -> None:
         """Log a new message, trimming old finished ones past the limits."""
@@ -207,6 +213,10 @@ class MessageLog:
     def update(self, message: Message) -> None:
         """Count ``message`` as it is now (finished or pending again), then trim."""
         webhook_id = message.webhook_id
+        if webhook_id in self._messages:
+            self._sequence += 1
+            self._changes.pop(webhook_id, None)  # re-inserted: the dict stays in change order
+            self._changes[webhook_id] = self._sequence
         self.finished_bytes -= self._finished.pop(webhook_id, 0)
         if message.state is not DeliveryState.PENDING and webhook_id in self._messages:
             size = message_size(message)
@@ -222,6 +232,7 @@ class MessageLog:
             webhook_id = next(iter(self._finished))
             self.finished_bytes -= self._finished.pop(webhook_id)
             del self._messages[webhook_id]
+            self._changes.pop(webhook_id, None)
 
     def __len__(self) -> int:
         return len(self._messages)
@@ -241,8 +252,57 @@ class MessageLog:
             if task_id is None or message.task_id == task_id
         ]
 
+    def page(
+        self,
+        *,
+        task_ids: frozenset[str] | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+    ) -> Page[MessageRecord]:
+        """The newest ``limit`` messages (all without it), oldest first, of ``task_ids`` only
+        when given; with ``since``, the first ``limit`` changed after that cursor, in change
+        order. Reads newest first only as far as it needs (``since``, or ``limit`` matches)."""
+        total = len(self._messages)
+        more = False
+        since, restarted = since_start(since, sequence=self._sequence, cleared_at=self._cleared_at)
+        if since is None:
+            taken: list[Message] = []
+            for message in reversed(self._messages.values()):
+                if task_ids is not None and message.task_id not in task_ids:
+                    continue
+                if limit is not None and len(taken) >= limit:
+                    more = True
+                    break
+                taken.append(message)
+            taken.reverse()
+            items = [message.record() for message in taken]
+            return Page(items=items, total=total, cursor=self._sequence, has_more=more)
+        changed: list[tuple[str, int]] = []
+        for webhook_id, sequence in reversed(self._changes.items()):
+            if sequence <= since:
+                break
+            changed.append((webhook_id, sequence))
+        items = []
+        cursor = self._sequence
+        for webhook_id, sequence in reversed(changed):
+            message = self._messages[webhook_id]
+            if task_ids is not None and message.task_id not in task_ids:
+                continue
+            if limit is not None and len(items) >= limit:
+                more = True
+                break
+            items.append(message.record())
+            cursor_at = sequence
+        if more:
+            cursor = cursor_at  # the next read goes on after the last message this one holds
+        return Page(items=items, total=total, cursor=cursor, has_more=more, restarted=restarted)
+
     def clear(self) -> None:
         """Forget every message."""
         self._messages.clear()
         self._finished.clear()
+        self._changes.clear()  # the counter goes on: an old cursor must not match new messages
+        # The clear is a change: a cursor from before it differs from one read just after.
+        self._sequence += 1
+        self._cleared_at = self._sequence
         self.finished_bytes = 0

@@ -29,6 +29,7 @@ import threading
 
 from .. import __version__
 from ..core import FINAL_STATUSES, Clock, MockConfig, MockEngine, Task, TaskStatus
+from ..core.paging import Page
 from ..core.scheduler import Scheduler
 from .delivery import Cancellation, Deliverer
 from .lanes import Lanes, lane_key
@@ -196,6 +197,17 @@ class Outbox:
         """The log, oldest first, optionally of one task only."""
         with self._cond:
             return self.delivery_log.records(task_id=task_id)
+
+    def page(
+        self,
+        *,
+        task_ids: frozenset[str] | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+    ) -> Page[MessageRecord]:
+        """A page of the log (see ``MessageLog.page``), read under the outbox's lock."""
+        with self._cond:
+            return self.delivery_log.page(task_ids=task_ids, since=since, limit=limit)
 
     def make_task_id(self) -> str:
         """A task id for an ad-hoc message that names none (repeatable under ``--seed``)."""

@@ -75,7 +75,7 @@ def test_reset_forgets_tasks_and_restarts_the_clock(client: FlaskClient) -> None
     assert client.post("/_mock/reset").status_code == 200
     assert client.get("/_mock/clock").get_json()["elapsed_seconds"] == 0
     assert client.get(f"{PATH}/{task_id}", headers=AUTH).status_code == 404
-    assert client.get("/_mock/tasks").get_json() == {"data": []}
+    assert client.get("/_mock/tasks").get_json()["data"] == []
 
 
 def test_reset_restarts_seeded_ids(make_app: Any) -> None:

@@ -339,7 +339,7 @@ def test_advance_and_reset_move_the_clock(dashboard: Dashboard) -> None:
     _accept_confirmation(dashboard.driver, accept=True)
     dashboard.wait(lambda: dashboard.text("#clock-elapsed").startswith("0.0 s"))
     dashboard.wait(lambda: "No task yet." in dashboard.text("main table"))
-    assert dashboard.api.get("/_mock/tasks").json() == {"data": []}
+    assert dashboard.api.get("/_mock/tasks").json()["data"] == []
     assert dashboard.console_errors() == []
 
 

@@ -1,6 +1,11 @@
-// Deliveries: every webhook message with each attempt, a replay button, and an ad-hoc send form.
+// Deliveries: the newest webhook messages with each attempt (kept live by reading only what
+// changed), a replay button, and an ad-hoc send form.
 
+import { withQuery } from "./api.js";
 import { badge, fill, h, instant, table } from "./dom.js";
+
+/** How many messages the page shows: the newest ones. */
+const PAGE = 200;
 
 const STATES = ["pending", "delivered", "failed", "blocked"];
 const STATUSES = ["CREATED", "IN_PROGRESS", "COMPLETED", "FAILED"];
@@ -99,6 +104,28 @@ export function messageList(messages, options) {
   return [...messages].reverse().map((message) => messageCard(message, options));
 }
 
+/**
+ * ``known`` (oldest first) with the messages that changed: a known one is replaced where it is,
+ * a new one goes after those made no later; the newest PAGE are kept.
+ */
+function mergeMessages(known, changed) {
+  const messages = [...known];
+  for (const message of changed) {
+    const at = messages.findIndex((m) => m.webhook_id === message.webhook_id);
+    if (at >= 0) {
+      messages[at] = message;
+      continue;
+    }
+    const made = Date.parse(message.created_at);
+    let place = messages.length;
+    while (place > 0 && Date.parse(messages[place - 1].created_at) > made) {
+      place -= 1;
+    }
+    messages.splice(place, 0, message);
+  }
+  return messages.slice(-PAGE);
+}
+
 function field(id, text, control) {
   return h("div", { class: "field" }, h("label", { for: id }, text), control);
 }
@@ -144,10 +171,12 @@ export const deliveriesSection = {
     );
     const count = h("p", { class: "count", role: "status" });
     const holder = h("div", { class: "messages" });
-    let last = [];
+    let last = []; // the newest messages, oldest first (as the log lists them)
+    let cursor = null;
+    let total = 0;
     const draw = () => {
       const shown = last.filter((m) => !stateFilter.value || m.state === stateFilter.value);
-      count.textContent = `${shown.length} of ${last.length} messages`;
+      count.textContent = `${shown.length.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} messages`;
       fill(holder, messageList(shown, { context, say }));
     };
     stateFilter.addEventListener("input", draw);
@@ -174,9 +203,23 @@ export const deliveriesSection = {
     );
     return {
       title: "Deliveries",
-      load: () => context.read("/_mock/webhooks").then((answer) => answer.data),
-      update(data) {
-        last = data;
+      // The newest page first; then only the messages logged or changed since the last poll.
+      async load() {
+        if (cursor !== null) {
+          const changes = await context.read(
+            withQuery("/_mock/webhooks", { since: cursor, limit: PAGE }),
+          );
+          if (!changes.has_more && !changes.restarted) {
+            return { fresh: false, answer: changes };
+          }
+        }
+        return { fresh: true, answer: await context.read(withQuery("/_mock/webhooks", { limit: PAGE })) };
+      },
+      update({ fresh, answer }) {
+        last = fresh ? answer.data : mergeMessages(last, answer.data);
+        total = answer.total;
+        // Fewer messages in the log than shown: finished ones were dropped; read it afresh.
+        cursor = total < last.length ? null : answer.cursor;
         draw();
       },
     };

@@ -1,7 +1,11 @@
-// The journal: every request to the vendor and result-file URLs, newest first, expandable.
+// The journal: the newest requests to the vendor and result-file URLs, newest first, expandable;
+// kept live by reading only what came since the last poll.
 
 import { withQuery } from "./api.js";
 import { fill, h, instant, pretty, table } from "./dom.js";
+
+/** How many requests the page shows: the newest ones. */
+const PAGE = 200;
 
 const METHODS = ["GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
@@ -83,6 +87,10 @@ export const journalSection = {
     const count = h("p", { class: "count", role: "status" });
     const holder = h("div", { class: "entries" });
     let filters = {};
+    let newest = []; // the newest entries, newest first
+    let shownFor = null;
+    let cursor = null;
+    let total = 0;
     const apply = (event) => {
       event.preventDefault();
       filters = { method: method.value, path: path.value.trim() };
@@ -107,13 +115,28 @@ export const journalSection = {
     );
     return {
       title: "Journal",
+      // The newest page first (again when the filters change); then only the requests
+      // journaled since the last poll, filtered by the server (an entry never changes).
       async load() {
-        const answer = await context.read(withQuery("/_mock/requests", filters));
-        return answer.data;
+        const asked = JSON.stringify(filters);
+        if (cursor !== null && asked === shownFor) {
+          const since = withQuery("/_mock/requests", { ...filters, since: cursor, limit: PAGE });
+          const changes = await context.read(since);
+          if (!changes.has_more && !changes.restarted) {
+            return { fresh: false, asked, answer: changes };
+          }
+        }
+        const page = withQuery("/_mock/requests", { ...filters, limit: PAGE });
+        return { fresh: true, asked, answer: await context.read(page) };
       },
-      update(data) {
-        const newest = [...data].reverse();
-        count.textContent = `${newest.length} requests, newest first`;
+      update({ fresh, asked, answer }) {
+        const added = [...answer.data].reverse();
+        newest = (fresh ? added : [...added, ...newest]).slice(0, PAGE);
+        shownFor = asked;
+        total = answer.total;
+        // Fewer requests journaled than shown: old ones were dropped; read it afresh.
+        cursor = total < newest.length ? null : answer.cursor;
+        count.textContent = `${newest.length.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} requests, newest first`;
         fill(holder, journalList(newest, opened, "No request yet."));
       },
     };

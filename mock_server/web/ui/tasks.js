@@ -1,4 +1,5 @@
-// Tasks: every task of every key, newest first, with filters; and one task's own page.
+// Tasks: the newest tasks of every key, filtered by the server, kept live by reading only what
+// changed; and one task's own page.
 
 import { ApiError, withQuery } from "./api.js";
 import { messageList } from "./deliveries.js";
@@ -25,6 +26,55 @@ function field(id, text, control) {
   return h("div", { class: "field" }, h("label", { for: id }, text), control);
 }
 
+/** How many tasks the list shows: the newest ones that match the filters. */
+const PAGE = 200;
+
+/** Whether ``task`` passes the filters as the server applies them (``status``, ``q``). */
+function matches(task, filters) {
+  if (filters.status && task.status !== filters.status) {
+    return false;
+  }
+  const needle = filters.q.toLowerCase();
+  return !needle || task.prompt.toLowerCase().includes(needle) || task.task_id.includes(needle);
+}
+
+/**
+ * The tasks in ``changed`` the page does not show yet but should now, oldest first; null when
+ * where they go is not certain (the page reads the list afresh then). A task made after every
+ * task shown goes on top; creation instants tie (a manual clock that stood still), or an older
+ * task now matches the filters: only the server knows the order.
+ */
+function arrivals(shown, changed, filters) {
+  const known = new Set(shown.map((task) => task.task_id));
+  const fresh = changed
+    .filter((task) => !known.has(task.task_id) && matches(task, filters))
+    .sort((a, b) => createdAt(a) - createdAt(b));
+  const top = shown.length ? createdAt(shown[0]) : -Infinity;
+  for (const [index, task] of fresh.entries()) {
+    const before = index ? createdAt(fresh[index - 1]) : top;
+    if (createdAt(task) <= before) {
+      return null;
+    }
+  }
+  return fresh;
+}
+
+/**
+ * ``shown`` (newest first) with the tasks that changed: a shown one is replaced, or leaves when
+ * it no longer matches; the ``arriving`` ones go on top; at most PAGE are kept.
+ */
+function merge(shown, changed, arriving, filters) {
+  const byId = new Map(changed.map((task) => [task.task_id, task]));
+  const kept = shown
+    .map((task) => byId.get(task.task_id) ?? task)
+    .filter((task) => matches(task, filters));
+  return [...[...arriving].reverse(), ...kept].slice(0, PAGE);
+}
+
+function numberText(value) {
+  return value.toLocaleString("en-US");
+}
+
 export const tasksSection = {
   mount(main, _id, context) {
     const status = h(
@@ -37,12 +87,24 @@ export const tasksSection = {
     const text = h("input", { id: "filter-text", type: "search", placeholder: "prompt or task id" });
     const count = h("p", { id: "tasks-count", class: "count", role: "status" });
     const holder = h("div");
+    // What is shown (newest first), for which filters, and the cursor it is current to.
     let tasks = [];
+    let shownFor = null;
+    let cursor = null;
+    let total = 0;
     let clock = null;
+    const keysSeen = new Set();
     let keys = "";
 
+    // Status and text are filtered by the server; the key here, among the tasks read: the page
+    // shows keys masked, and the control API filters by a key in clear.
+    const filters = () => ({ status: status.value, q: text.value.trim() });
+
     const showKeys = () => {
-      const present = [...new Set(tasks.map((task) => task.api_key))].sort();
+      for (const task of tasks) {
+        keysSeen.add(task.api_key);
+      }
+      const present = [...keysSeen].sort();
       if (present.join("\n") === keys) {
         return;
       }
@@ -53,24 +115,16 @@ export const tasksSection = {
     };
 
     const draw = () => {
-      const needle = text.value.trim().toLowerCase();
-      const shown = [...tasks]
-        .reverse()
-        .filter((task) => !status.value || task.status === status.value)
-        .filter((task) => !key.value || task.api_key === key.value)
-        .filter(
-          (task) =>
-            !needle ||
-            task.prompt.toLowerCase().includes(needle) ||
-            task.task_id.toLowerCase().includes(needle),
-        );
-      count.textContent = `${shown.length} of ${tasks.length} tasks, newest first`;
+      // "200 of 12,345 tasks": the page holds the newest ones that match; the total is every
+      // task (of the key chosen), whatever the status and text filters keep.
+      const shown = key.value ? tasks.filter((task) => task.api_key === key.value) : tasks;
+      count.textContent = `${numberText(shown.length)} of ${numberText(total)} tasks, newest first`;
       fill(
         holder,
         table({
           caption: "Tasks",
           columns: ["Task", "Status", "Prompt", "Length", "Key", "Age"],
-          empty: tasks.length ? "No task matches the filters." : "No task yet.",
+          empty: total ? "No task matches the filters." : "No task yet.",
           rows: shown.map((task) => ({
             attributes: { dataset: { taskId: task.task_id } },
             cells: [
@@ -86,9 +140,11 @@ export const tasksSection = {
       );
     };
 
-    for (const control of [status, key, text]) {
-      control.addEventListener("input", draw);
+    // Status and text are applied by the server: the next poll reads the list afresh.
+    for (const control of [status, text]) {
+      control.addEventListener("input", () => context.refresh());
     }
+    key.addEventListener("input", draw);
     main.append(
       h("h2", {}, "Tasks"),
       h(
@@ -103,9 +159,29 @@ export const tasksSection = {
     );
     return {
       title: "Tasks",
-      load: () => context.read("/_mock/tasks").then((answer) => answer.data),
-      update(data, now) {
-        tasks = data;
+      // The first read, and one after a filter changed, is the newest page; later polls read
+      // only what changed since, unfiltered: the filters are applied here to the changes, so
+      // that a task leaving them is seen to leave.
+      async load() {
+        const wanted = filters();
+        const asked = JSON.stringify(wanted);
+        if (cursor !== null && asked === shownFor) {
+          const changes = await context.read(
+            withQuery("/_mock/tasks", { since: cursor, limit: PAGE }),
+          );
+          const arriving = changes.has_more || changes.restarted ? null : arrivals(tasks, changes.data, wanted);
+          if (arriving) {
+            return { fresh: false, asked, wanted, answer: changes, arriving };
+          }
+        }
+        const answer = await context.read(withQuery("/_mock/tasks", { ...wanted, limit: PAGE }));
+        return { fresh: true, asked, wanted, answer };
+      },
+      update({ fresh, asked, wanted, answer, arriving }, now) {
+        tasks = fresh ? [...answer.data].reverse() : merge(tasks, answer.data, arriving, wanted);
+        shownFor = asked;
+        cursor = answer.cursor;
+        total = answer.total;
         clock = now;
         showKeys();
         draw();
