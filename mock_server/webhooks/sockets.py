@@ -3,7 +3,8 @@
 ``PinnedBackend`` connects only to a target's checked addresses (so no second DNS lookup can
 happen), ``DeadlineStream`` holds every read and write to the attempt's one deadline (the whole
 timeout, not a per-read one; a kept-alive connection is re-armed for each attempt), and
-``Cancellation`` lets the outbox abort an attempt from another thread.
+``Cancellation`` (its own module, free of httpcore) lets the outbox abort an attempt from another
+thread. This module subclasses httpcore's classes, so ``delivery`` imports it on the first attempt.
 """
 
 from __future__ import annotations
