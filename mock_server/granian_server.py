@@ -117,6 +117,40 @@ class _Raising:
         raise self.error
 
 
+def _granian_package_on_demand() -> None:
+    """Make ``granian`` importable without running its ``__init__`` until something needs it.
+
+    That ``__init__`` imports granian's process supervisor (multiprocessing, anyio, dotenv,
+    logging.config: ~20 ms and 1.3 MiB) for the ``Granian`` class, which this module never uses:
+    it needs only three submodules. The package is registered unexecuted, with a module
+    ``__getattr__`` (PEP 562) that runs the real ``__init__`` the first time an attribute the
+    package itself defines is asked for, so ``from granian import Granian`` still works.
+    """
+    import importlib.util
+
+    if "granian" in sys.modules:
+        return
+    spec = importlib.util.find_spec("granian")
+    if spec is None or spec.loader is None:  # pragma: no cover - granian is a dependency
+        return
+    package = importlib.util.module_from_spec(spec)
+    lock = threading.Lock()
+    loader = spec.loader
+
+    def complete(name: str) -> Any:
+        with lock:
+            if package.__dict__.get("__getattr__") is complete:
+                del package.__dict__["__getattr__"]
+                loader.exec_module(package)
+        try:
+            return package.__dict__[name]
+        except KeyError:
+            raise AttributeError(f"module 'granian' has no attribute {name!r}") from None
+
+    package.__dict__["__getattr__"] = complete
+    sys.modules["granian"] = package
+
+
 def _wsgi_runner(app: WSGIApplication) -> Callable[[Any, dict[str, Any]], int]:
     """granian's callback: the WSGI call of ``app`` for one request.
 
@@ -208,6 +242,7 @@ class GranianServer:
         import asyncio
         import importlib
 
+        _granian_package_on_demand()
         from granian.http import HTTP1Settings
 
         # granian's worker-level API (what its own process supervisor calls); its type stubs lag

@@ -1,16 +1,21 @@
 """The specs shipped inside the package, read with :mod:`importlib.resources`.
 
-PyYAML is imported only to parse a spec (serving ``/_mock/openapi.yaml`` needs the text only).
+PyYAML is imported only to parse a YAML spec (serving ``/_mock/openapi.yaml`` needs the text
+only). The extended spec, which every served mock compiles, is parsed from its JSON copy (kept
+equal to the YAML by ``scripts/build_extended_spec.py`` and a test): ``json`` reads it in well
+under a millisecond, where importing PyYAML alone takes tens of milliseconds.
 """
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from typing import Any
 
 __all__ = [
     "CONTROL_SPEC_FILE",
     "EXTENDED_SPEC_FILE",
+    "EXTENDED_SPEC_JSON_FILE",
     "VENDOR_SPEC_FILE",
     "load_control_spec",
     "load_control_spec_text",
@@ -22,6 +27,8 @@ __all__ = [
 
 VENDOR_SPEC_FILE = "vendor-openapi.yaml"
 EXTENDED_SPEC_FILE = "extended-openapi.yaml"
+#: The same document as JSON, generated next to the YAML.
+EXTENDED_SPEC_JSON_FILE = "extended-openapi.json"
 CONTROL_SPEC_FILE = "control-openapi.yaml"
 
 
@@ -54,8 +61,9 @@ def load_extended_spec_text() -> str:
 
 
 def load_extended_spec() -> dict[str, Any]:
-    """The extended spec, parsed."""
-    return _parse(load_extended_spec_text())
+    """The extended spec, parsed (from its JSON copy: the same document, read faster)."""
+    spec: dict[str, Any] = json.loads(_read(EXTENDED_SPEC_JSON_FILE))
+    return spec
 
 
 def load_control_spec_text() -> str:

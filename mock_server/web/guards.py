@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-import httpx
 from flask import Flask, Response, request
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
@@ -40,12 +39,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FAULT_LABEL_KEY",
-    "DroppedConnection",
     "FaultHangup",
     "FaultInjector",
     "install_admin_guard",
     "install_answer_capture",
 ]
+
 
 #: The WSGI environ key naming the fault rule that fired on a request (for the console log).
 FAULT_LABEL_KEY = "freepik_mock.fault"
@@ -74,14 +73,6 @@ class FaultHangup(ConnectionAbortedError):
 def _hang_up(path: str) -> Iterable[bytes]:
     raise FaultHangup(f"fault: connection dropped on {path}")
     yield b""  # pragma: no cover - makes this a generator: it raises on the first chunk
-
-
-class DroppedConnection(httpx.RemoteProtocolError):
-    """A fault dropped the connection (raised in-process, where there is no socket to close).
-
-    It is the error httpx raises when a server hangs up without answering, so a client running on
-    ``httpx.WSGITransport`` sees what it would see over the network.
-    """
 
 
 class _ReplayedInput(io.RawIOBase):
@@ -223,6 +214,9 @@ class FaultInjector:
             raise ClientDisconnected(f"fault: connection dropped on {path}")
         if environ.get("SERVER_SOFTWARE") == "Granian":
             return _hang_up(path)
+        # Imported here: httpx is needed only in-process (a served mock never gets this far).
+        from .dropped import DroppedConnection
+
         raise DroppedConnection("Server disconnected without sending a response (mock fault).")
 
     def _injected_response(self, rule: FaultRule | None, *, where: str) -> WerkzeugResponse | None:

@@ -22,12 +22,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import httpcore
-
+from .cancellation import Cancellation
 from .pool import ConnectionPool, PooledConnection
-from .sockets import Cancellation, DeadlineStream, PinnedBackend
 from .targets import Target
+
+if TYPE_CHECKING:
+    import httpcore
 
 __all__ = ["AttemptResult", "Cancellation", "Deliverer", "parse_retry_after"]
 
@@ -66,6 +68,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 def _describe(exc: Exception, *, timeout: float) -> str:
+    import httpcore
+
     if isinstance(exc, httpcore.TimeoutException):
         return f"timed out after {timeout:g} s"
     if isinstance(exc, httpcore.ConnectError):
@@ -77,8 +81,11 @@ def _describe(exc: Exception, *, timeout: float) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-#: A failure that, on a kept-alive connection, means the receiver had closed it while idle.
-_STALE_ERRORS = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+def _stale(exc: Exception) -> bool:
+    """A failure that, on a kept-alive connection, means the receiver had closed it while idle."""
+    import httpcore
+
+    return isinstance(exc, httpcore.RemoteProtocolError | httpcore.ReadError | httpcore.WriteError)
 
 
 class Deliverer:
@@ -98,6 +105,8 @@ class Deliverer:
         self._ssl_context: ssl.SSLContext | None = None
 
     def _ssl(self) -> ssl.SSLContext:
+        import httpcore
+
         with self._ssl_lock:
             if self._ssl_context is None:
                 self._ssl_context = httpcore.default_ssl_context()
@@ -122,6 +131,9 @@ class Deliverer:
         call (resolving the host is part of the attempt): the deadline and the duration count
         from it.
         """
+        # Imported on the first attempt: httpcore (with what it pulls in) costs ~100 ms at start-up.
+        import httpcore
+
         started = time.monotonic() if started is None else started
         deadline = started + self.timeout
         url = httpcore.URL(
@@ -169,6 +181,10 @@ class Deliverer:
         self, target: Target, *, url: httpcore.URL, deadline: float, cancellation: Cancellation
     ) -> PooledConnection:
         """A new connection to one of the target's checked addresses (TLS for https)."""
+        import httpcore
+
+        from .sockets import PinnedBackend
+
         backend = PinnedBackend(target=target, deadline=deadline, cancellation=cancellation)
         stream: httpcore.NetworkStream = backend.connect_tcp(target.host, target.port)
         if target.scheme == "https":
@@ -198,6 +214,8 @@ class Deliverer:
         started: float,
     ) -> AttemptResult | None:
         """The request and its answer over ``connection``; None when a reused one was stale."""
+        from .sockets import DeadlineStream
+
         stream = connection.stream
         if isinstance(stream, DeadlineStream):
             stream.arm(deadline=deadline, cancellation=cancellation)
@@ -225,7 +243,7 @@ class Deliverer:
                     return AttemptResult(
                         status_code=None, error="cancelled", duration_ms=_ms(started)
                     )
-                if reused and isinstance(exc, _STALE_ERRORS) and time.monotonic() < deadline:
+                if reused and _stale(exc) and time.monotonic() < deadline:
                     return None
                 failure = _describe(exc, timeout=self.timeout)
                 return AttemptResult(status_code=None, error=failure, duration_ms=_ms(started))
@@ -247,6 +265,8 @@ class Deliverer:
 
     def _read_capped(self, response: httpcore.Response) -> bytes:
         """Up to ``response_cap`` bytes of the answer; the rest is never read."""
+        import httpcore
+
         data = bytearray()
         try:
             for chunk in response.iter_stream():

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Sequence
 
-from .delivery import Cancellation
+from .cancellation import Cancellation
 from .targets import Resolver, TargetUnresolved
 
 __all__ = ["Lookups"]

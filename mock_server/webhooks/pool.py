@@ -18,9 +18,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpcore
+if TYPE_CHECKING:
+    import httpcore
 
 __all__ = ["ConnectionPool", "PoolKey", "PooledConnection"]
 

@@ -3,66 +3,24 @@
 ``PinnedBackend`` connects only to a target's checked addresses (so no second DNS lookup can
 happen), ``DeadlineStream`` holds every read and write to the attempt's one deadline (the whole
 timeout, not a per-read one; a kept-alive connection is re-armed for each attempt), and
-``Cancellation`` lets the outbox abort an attempt from another thread.
+``Cancellation`` (its own module, free of httpcore) lets the outbox abort an attempt from another
+thread. This module subclasses httpcore's classes, so ``delivery`` imports it on the first attempt.
 """
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterable
 from typing import Any
 
 import httpcore
 
+from .cancellation import Cancellation
 from .targets import Target
 
 __all__ = ["Cancellation", "DeadlineStream", "PinnedBackend"]
-
-
-class Cancellation:
-    """Lets another thread abort an attempt: its sockets are shut down, its waits end."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sockets: set[socket.socket] = set()
-        self._wakers: list[threading.Event] = []
-        self.cancelled = False
-
-    def register(self, sock: socket.socket) -> None:
-        """Track a socket of the attempt (shut at once if already cancelled)."""
-        with self._lock:
-            self._sockets.add(sock)
-            if not self.cancelled:
-                return
-        _shutdown(sock)
-
-    def wake_on_cancel(self, event: threading.Event) -> None:
-        """Set ``event`` when the attempt is cancelled (at once if it already is)."""
-        with self._lock:
-            self._wakers.append(event)
-            if not self.cancelled:
-                return
-        event.set()
-
-    def cancel(self) -> None:
-        """Abort the attempt (idempotent)."""
-        with self._lock:
-            self.cancelled = True
-            sockets = list(self._sockets)
-            wakers = list(self._wakers)
-        for sock in sockets:
-            _shutdown(sock)
-        for event in wakers:
-            event.set()
-
-
-def _shutdown(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed or never connected: nothing to abort
-        sock.shutdown(socket.SHUT_RDWR)
 
 
 #: Writes are gathered up to this size before they are sent (a webhook request is far smaller).

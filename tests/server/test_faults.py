@@ -15,7 +15,7 @@ from freepik_mock.client import APIConnectionError, MusicClient, ServerError, Ta
 from freepik_mock.server import MockConfig
 from freepik_mock.server.live import LiveServer
 from freepik_mock.server.web import get_state
-from freepik_mock.server.web.guards import DroppedConnection
+from freepik_mock.server.web.dropped import DroppedConnection
 from tests.conftest import API_KEY, OTHER_KEY
 
 PATH = "/v1/ai/music-generation"

@@ -22,6 +22,7 @@ from freepik_mock.server.spec import (
     render_spec_yaml,
     strip_additions,
 )
+from scripts.build_extended_spec import json_copy_path, render_spec_json
 from scripts.build_extended_spec import main as build_script
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,6 +81,10 @@ def test_the_shipped_extended_spec_is_what_the_builder_produces(vendor: dict[str
     assert shipped == render_spec_yaml(build_extended_spec(vendor))
     assert vendor == before  # the builder is pure
     assert yaml.safe_load(shipped) == build_extended_spec(vendor) == load_extended_spec()
+    # The server parses the JSON copy: the same document as the YAML, generated with it.
+    shipped_json = (data / "extended-openapi.json").read_text(encoding="utf-8")
+    assert shipped_json == render_spec_json(build_extended_spec(vendor))
+    assert json.loads(shipped_json) == yaml.safe_load(shipped)
     assert build_script(["--check"]) == 0
 
 
@@ -89,7 +94,10 @@ def test_the_build_script_writes_and_checks_a_file(tmp_path: Path) -> None:
     assert build_script(["--check", "--path", str(target)]) == 1
     assert build_script(["--path", str(target)]) == 0
     assert target.read_text(encoding="utf-8") == load_extended_spec_text()
+    assert json.loads(json_copy_path(target).read_text(encoding="utf-8")) == load_extended_spec()
     assert build_script(["--check", "--path", str(target)]) == 0
+    json_copy_path(target).write_text("{}\n", encoding="utf-8")  # a stale JSON copy is caught
+    assert build_script(["--check", "--path", str(target)]) == 1
 
 
 def test_both_specs_are_valid_openapi(vendor: dict[str, Any], extended: dict[str, Any]) -> None:

@@ -332,7 +332,7 @@ print(sorted(name for name in heavy if name in sys.modules))
     before, problems, after_requests, after_responses = result.stdout.splitlines()
     assert before == "[]"
     assert "Parameter 'prompt' must be a string" in problems
-    assert after_requests == "['yaml']"
+    assert after_requests == "[]"  # the extended spec is parsed from its JSON copy
     assert after_responses == "['jsonschema', 'openapi_core', 'yaml']"
 
 
