@@ -167,6 +167,7 @@ class GranianServer:
         from granian.http import HTTP1Settings
 
         from .rsgi_bridge import rsgi_bridge
+        from .web.state import get_state
 
         # granian's worker-level API (what its own process supervisor calls); its type stubs lag
         # behind the extension, so it is used untyped.
@@ -198,7 +199,16 @@ class GranianServer:
             max_workers=threads, thread_name_prefix="freepik-mock-request"
         )
         limit = int(self.app.config["MAX_CONTENT_LENGTH"])
-        callback = rsgi_bridge(self.app, executor=self._executor, limit=limit)
+        state = get_state(self.app)
+
+        def may_block() -> bool:
+            # Only an injected delay waits inside a request. (A delay fault added while a
+            # request is on its way may hold the loop for that one request: the window is short.)
+            return state.sleep is not None or any(
+                rule.delay_seconds > 0 for rule in state.faults.list()
+            )
+
+        callback = rsgi_bridge(self.app, executor=self._executor, limit=limit, may_block=may_block)
 
         async def watched(watcher: Any) -> None:
             # granian's own watcher: a failing call (a drop fault) fails the request inside

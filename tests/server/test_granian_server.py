@@ -135,6 +135,9 @@ class RecordingProtocol:
         self.body = body
         self.calls: list[tuple[str, int, Any]] = []
 
+    async def __call__(self) -> bytes:
+        return self.body
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
         yield self.body
 
@@ -152,9 +155,10 @@ class RecordingProtocol:
         return Transport()
 
 
-def run_bridge(app: Any, scope: Scope, proto: RecordingProtocol) -> None:
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        asyncio.run(rsgi_bridge(app, executor=executor, limit=1024)(scope, proto))
+def run_bridge(app: Any, scope: Scope, proto: RecordingProtocol, *, offload: bool = False) -> None:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pool") as executor:
+        bridge = rsgi_bridge(app, executor=executor, limit=1024, may_block=lambda: offload)
+        asyncio.run(bridge(scope, proto))
 
 
 def test_the_app_gets_the_wsgi_environ_with_the_whole_body() -> None:
@@ -181,6 +185,21 @@ def test_the_app_gets_the_wsgi_environ_with_the_whole_body() -> None:
         "127.0.0.1",
     )
     assert (seen["SERVER_PROTOCOL"], seen["wsgi.url_scheme"]) == ("HTTP/1.1", "http")
+
+
+@pytest.mark.parametrize("offload", [False, True])
+def test_the_app_runs_on_the_pool_only_while_a_request_may_block(offload: bool) -> None:
+    threads: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    proto = RecordingProtocol()
+    run_bridge(app, Scope(), proto, offload=offload)
+    assert proto.calls == [("bytes", 200, b"ok")]
+    assert [name.startswith("pool") for name in threads] == [offload]
 
 
 def test_a_body_announced_over_the_limit_is_not_read() -> None:
@@ -218,7 +237,8 @@ def test_a_streamed_answer_is_handed_over_whole_so_it_leaves_in_one_write() -> N
     assert closed == [True]
 
 
-def test_an_answer_failing_is_a_stream_cut_short_so_the_connection_drops() -> None:
+@pytest.mark.parametrize("offload", [False, True])
+def test_an_answer_failing_is_a_stream_cut_short_so_the_connection_drops(offload: bool) -> None:
     closed: list[bool] = []
 
     class Failing:
@@ -235,7 +255,7 @@ def test_an_answer_failing_is_a_stream_cut_short_so_the_connection_drops() -> No
 
     proto = RecordingProtocol()
     with pytest.raises(ConnectionAbortedError):
-        run_bridge(app, Scope(), proto)
+        run_bridge(app, Scope(), proto, offload=offload)
     # One byte of the two announced: granian closes the connection, no answer completes.
     assert proto.calls == [
         ("stream", 200, [("content-length", "2")]),
