@@ -61,10 +61,11 @@ log = logging.getLogger(__name__)
 class FaultHangup(ConnectionAbortedError):
     """Raised from the answer's body under granian, which then closes the connection.
 
-    granian has no equivalent of waitress's ``ClientDisconnected``; :mod:`mock_server.rsgi_bridge` turns
-    this failure into an answer cut short: a ``200 OK`` head announcing two bytes, one byte,
-    then the connection closes. The client never gets a complete answer (httpx raises
-    ``RemoteProtocolError``); a client that retries on a broken connection retries it.
+    granian has no equivalent of waitress's ``ClientDisconnected``;
+    :mod:`mock_server.rsgi_bridge` turns this failure into an answer cut short: a ``200 OK``
+    head announcing two bytes, one byte, then the connection closes. The client never gets a
+    complete answer (httpx raises ``RemoteProtocolError``); a client that retries on a broken
+    connection retries it.
     """
 
 
