@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 __all__ = [
+    "DEFAULT_THREADS",
     "IDLE_TIMEOUT_SECONDS",
     "MAX_CONNECTIONS",
     "LiveServer",
@@ -29,6 +30,9 @@ __all__ = [
     "is_loopback_host",
 ]
 
+#: Worker threads (waitress starts them all at once): enough that requests held by delay faults,
+#: a few dozen in a test, leave some free for the control API.
+DEFAULT_THREADS = 48
 #: Open connections the server accepts at once (each costs one socket, not a thread).
 MAX_CONNECTIONS = 4096
 #: A connection that sends and receives nothing for this long (idle keep-alive, or a request
@@ -88,7 +92,7 @@ class LiveServer:
         config: MockConfig | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        threads: int = 8,
+        threads: int = DEFAULT_THREADS,
     ) -> None:
         config = config or MockConfig()
         check_exposure(host=host, admin_token=config.admin_token)
