@@ -176,7 +176,13 @@ def build_config(
     """
     scenarios, faults = _checked_rules(options, config_file)
     try:
-        check_exposure(host=options["host"], admin_token=options["admin_token"])
+        is_loopback_host(options["host"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--host'") from None
+    try:
+        check_exposure(
+            host=options["host"], admin_token=options["admin_token"], how="--admin-token"
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     _checked_webhook_options(options)
