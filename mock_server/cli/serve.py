@@ -26,6 +26,7 @@ __all__ = [
     "MAX_SPEED",
     "MAX_STATUS_SECONDS",
     "MAX_WEBHOOK_SECONDS",
+    "banner",
     "build_config",
     "is_loopback_host",
     "serve",
@@ -352,19 +353,39 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _print_banner(config: MockConfig, *, url: str) -> None:
+def _retry_policy(config: MockConfig) -> str:
+    schedule = config.effective_retry_schedule
+    if schedule is not None:
+        seconds = ", ".join(f"{delay:g}" for delay in schedule)
+        return f"schedule {seconds} s (each after the one before)"
+    retries, initial, maximum = config.exponential_backoff or (0, 0.0, 0.0)
+    times = "1 retry" if retries == 1 else f"{retries} retries"
+    return f"exponential backoff, {times} from {initial:g} s, doubling up to {maximum:g} s"
+
+
+def banner(config: MockConfig, *, url: str) -> str:
+    """What ``serve`` prints once it listens on ``url``: how to reach it and how it behaves."""
     keys = ", ".join(config.api_keys) if config.api_keys else "any non-empty key"
     speed = f" (x{config.speed})" if config.clock == "real" else ""
-    click.echo(f"freepik-mock listening on {url}")
-    click.echo(f"  API keys:        {keys}")
-    click.echo(f"  webhook secret:  {' '.join(config.effective_webhook_secrets)}")
-    click.echo(f"  clock:           {config.clock}{speed}")
-    click.echo(
-        f"  rules:           {_count(len(config.scenarios), 'scenario')}, "
-        f"{_count(len(config.faults), 'fault')}"
-    )
-    click.echo("  store:           memory (nothing kept after exit)")
-    click.echo(f"  control API:     {url}/_mock/health")
     log = {"off": "off (--quiet)", "text": "one line per request", "json": "JSON lines"}
-    click.echo(f"  request log:     {log[config.request_log]}")
+    return "\n".join(
+        [
+            f"freepik-mock listening on {url}",
+            f"  API keys:        {keys}",
+            f"  webhook secret:  {' '.join(config.effective_webhook_secrets)}",
+            f"  webhook retries: {_retry_policy(config)}",
+            f"  clock:           {config.clock}{speed}",
+            f"  rules:           {_count(len(config.scenarios), 'scenario')}, "
+            f"{_count(len(config.faults), 'fault')}",
+            "  store:           memory (nothing kept after exit)",
+            f"  tasks kept:      at most {config.max_tasks:,} (--max-tasks)",
+            f"  dashboard:       {url}/_mock/ui/",
+            f"  control API:     {url}/_mock/health",
+            f"  request log:     {log[config.request_log]}",
+        ]
+    )
+
+
+def _print_banner(config: MockConfig, *, url: str) -> None:
+    click.echo(banner(config, url=url))
     sys.stdout.flush()
