@@ -427,3 +427,41 @@ def test_the_page_is_usable_by_keyboard_and_in_a_narrow_window(dashboard: Dashbo
     finally:
         driver.set_window_size(1280, 900)
     assert dashboard.console_errors() == []
+
+
+#: The elements that reach past the window's right edge (what makes a page scroll sideways).
+_WIDER_THAN_THE_WINDOW = """
+const width = document.documentElement.clientWidth;
+return [...document.querySelectorAll('main *')]
+  .filter((element) => element.getBoundingClientRect().right > width + 0.5
+    && element.getClientRects().length)
+  .map((element) => element.tagName + '.' + element.className + ' '
+    + (element.textContent || '').slice(0, 40));
+"""
+
+
+def test_a_task_page_with_attempts_and_deliveries_fit_a_narrow_window(
+    dashboard: Dashboard,
+) -> None:
+    with WebhookReceiver() as receiver:
+        receiver.script(503)  # two attempts: a failure, then the retry
+        task_id = dashboard.create("a narrow window", webhook_url=receiver.url)
+        assert dashboard.api.post(f"/_mock/tasks/{task_id}/complete").status_code == 200
+        assert dashboard.api.post("/_mock/clock/advance", json={"seconds": 600}).status_code == 200
+        driver = dashboard.driver
+        driver.set_window_size(390, 844)
+        try:
+            for where in (f"#/tasks/{task_id}", "#/deliveries"):
+                dashboard.open(where)
+                dashboard.wait(lambda: len(dashboard.find_all("tr.attempt")) >= 2)
+                assert driver.execute_script("return document.documentElement.clientWidth") <= 400
+                overflow = driver.execute_script(
+                    "return document.documentElement.scrollWidth"
+                    " - document.documentElement.clientWidth;"
+                )
+                wide = driver.execute_script(_WIDER_THAN_THE_WINDOW)
+                assert overflow <= 0, f"{where} scrolls sideways at 390 px: {wide}"
+                assert "Attempts of msg_" in dashboard.text("caption")
+        finally:
+            driver.set_window_size(1280, 900)
+    assert dashboard.console_errors() == []
