@@ -465,3 +465,23 @@ def test_a_task_page_with_attempts_and_deliveries_fit_a_narrow_window(
         finally:
             driver.set_window_size(1280, 900)
     assert dashboard.console_errors() == []
+
+
+def test_an_open_task_page_drops_its_stale_details_after_a_reset(dashboard: Dashboard) -> None:
+    dashboard.expected_failures.append(r"/_mock/tasks/[0-9a-f-]+ - .* status of 404")
+    task_id = dashboard.create("forgotten by a reset")
+    assert dashboard.api.post(f"/_mock/tasks/{task_id}/complete").status_code == 200
+    dashboard.open(f"#/tasks/{task_id}")
+    dashboard.wait(lambda: dashboard.find_all("audio#track"))
+    assert "Download the MP3" in dashboard.text(".player")
+    assert "forgotten by a reset" in dashboard.text(".facts")
+
+    assert dashboard.api.post("/_mock/reset").status_code == 200
+    dashboard.wait(lambda: dashboard.text("#notice"))
+    assert dashboard.text("#notice") == f"There is no task {task_id} (a reset forgets every task)."
+    assert dashboard.find_all("audio#track") == [], "the stale track is still offered"
+    assert "Download the MP3" not in dashboard.text("main")
+    assert "forgotten by a reset" not in dashboard.text("main")
+    assert "COMPLETED" not in dashboard.text("main")
+    assert dashboard.text("main h2") == f"Task {task_id}"
+    assert dashboard.console_errors() == []
