@@ -462,6 +462,11 @@ def test_a_task_page_with_attempts_and_deliveries_fit_a_narrow_window(
                 wide = driver.execute_script(_WIDER_THAN_THE_WINDOW)
                 assert overflow <= 0, f"{where} scrolls sideways at 390 px: {wide}"
                 assert "Attempts of msg_" in dashboard.text("caption")
+                # Wrapped as a line of text, not squeezed into a column of single letters.
+                caption_width = driver.execute_script(
+                    "return document.querySelector('caption').getBoundingClientRect().width;"
+                )
+                assert caption_width > 250, f"the caption is {caption_width} px wide"
         finally:
             driver.set_window_size(1280, 900)
     assert dashboard.console_errors() == []
