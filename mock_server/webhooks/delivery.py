@@ -91,16 +91,26 @@ _READ = 64 * 1024
 
 class _Wire:
     """What ``http.client.HTTPConnection`` writes to and ``HTTPResponse`` reads from: the
-    connection's socket, held to the attempt's deadline. Closing it is the deliverer's call."""
+    connection's socket, held to the attempt's deadline. Closing it is the deliverer's call.
+
+    http.client sends a request's head and body in two writes; the wire gathers them and sends
+    them together when the answer is read, so that a request is one segment (one system call,
+    and no wait for an ACK between the two halves).
+    """
 
     def __init__(self, connection: PooledConnection, *, deadline: float) -> None:
         self._sock = connection.sock
         self._deadline = deadline
+        self._pending: list[bytes] = []
 
     def sendall(self, data: bytes) -> None:
-        send_by(self._sock, data, deadline=self._deadline)
+        self._pending.append(data)
 
     def makefile(self, mode: str = "rb") -> object:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            send_by(self._sock, data, deadline=self._deadline)
         return DeadlineReader(self._sock, deadline=self._deadline).makefile(mode)
 
     def close(self) -> None:

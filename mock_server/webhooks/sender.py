@@ -2,6 +2,8 @@
 
 Resolving the target's host is part of the first attempt: it counts against that attempt's
 timeout, and a lookup that does not answer in time is a failed attempt like a connect timeout.
+A URL whose host is an address (no lookup) always checks the same way under the same allow-list:
+its check is kept and reused, while a host name is resolved and checked for every job.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from .delivery import AttemptResult, Cancellation, Deliverer
 from .lookups import Lookups
 from .messages import Attempt
 from .signing import Signer
-from .targets import TargetBlocked, TargetPolicy, TargetUnresolved
+from .targets import AllowList, Target, TargetBlocked, TargetPolicy, TargetUnresolved
 
 __all__ = ["JobOutcome", "Sender"]
+
+#: How many checked address URLs a sender keeps (a bench or a test suite uses a handful).
+_KEPT_CHECKS = 1024
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,8 @@ class Sender:
         self.wall_time = wall_time
         self.lookups = Lookups()
         self._mock_now = mock_now
+        # Checks that needed no lookup, by policy, allow-list and URL: the same answer every time.
+        self._checked: dict[tuple[TargetPolicy, AllowList, str], Target] = {}
 
     def run(
         self,
@@ -73,8 +80,12 @@ class Sender:
         at = self._mock_now() if fixed is None else fixed
         started = time.monotonic()
         policy = self.targets
+        key = (policy, policy.allow, url)
+        looked_up = False
 
         def resolve(host: str, port: int) -> Sequence[str]:
+            nonlocal looked_up
+            looked_up = True
             return self.lookups.resolve(
                 policy.resolver,
                 host,
@@ -84,12 +95,18 @@ class Sender:
                 cancellation=cancellation,
             )
 
-        try:
-            target = policy.check(url, resolve=resolve)
-        except TargetBlocked as exc:
-            return JobOutcome(blocked=exc.reason)
-        except TargetUnresolved as exc:
-            return JobOutcome(attempts=(self.error(trigger, str(exc), at=at, started=started),))
+        target = self._checked.get(key)
+        if target is None:
+            try:
+                target = policy.check(url, resolve=resolve)
+            except TargetBlocked as exc:
+                return JobOutcome(blocked=exc.reason)
+            except TargetUnresolved as exc:
+                return JobOutcome(attempts=(self.error(trigger, str(exc), at=at, started=started),))
+            if not looked_up:
+                if len(self._checked) >= _KEPT_CHECKS:
+                    self._checked.clear()
+                self._checked[key] = target
         attempts: list[Attempt] = []
         for kind in (trigger, "duplicate"):
             timestamp = int(self.wall_time())
