@@ -58,8 +58,9 @@ class Sender:
         self.wall_time = wall_time
         self.lookups = Lookups()
         self._mock_now = mock_now
-        # Checks that needed no lookup, by policy, allow-list and URL: the same answer every time.
-        self._checked: dict[tuple[TargetPolicy, AllowList, str], Target] = {}
+        # Checks that needed no lookup, by policy and URL, with the allow-list they were made
+        # under: the same answer every time that list is still the policy's.
+        self._checked: dict[tuple[TargetPolicy, str], tuple[AllowList, Target]] = {}
 
     def run(
         self,
@@ -80,7 +81,7 @@ class Sender:
         at = self._mock_now() if fixed is None else fixed
         started = time.monotonic()
         policy = self.targets
-        key = (policy, policy.allow, url)
+        key, allow = (policy, url), policy.allow
         looked_up = False
 
         def resolve(host: str, port: int) -> Sequence[str]:
@@ -95,7 +96,8 @@ class Sender:
                 cancellation=cancellation,
             )
 
-        target = self._checked.get(key)
+        kept = self._checked.get(key)
+        target = kept[1] if kept is not None and kept[0] is allow else None
         if target is None:
             try:
                 target = policy.check(url, resolve=resolve)
@@ -106,7 +108,7 @@ class Sender:
             if not looked_up:
                 if len(self._checked) >= _KEPT_CHECKS:
                     self._checked.clear()
-                self._checked[key] = target
+                self._checked[key] = allow, target
         attempts: list[Attempt] = []
         for kind in (trigger, "duplicate"):
             timestamp = int(self.wall_time())

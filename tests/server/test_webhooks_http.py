@@ -9,10 +9,11 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 
+import pytest
 from flask import Flask
 
 from freepik_mock.server.web import get_state
-from freepik_mock.server.webhooks import TargetPolicy
+from freepik_mock.server.webhooks import AllowList, TargetPolicy
 from tests.server.webhook_support import advance, create, log
 
 Handler = Callable[[socket.socket, threading.Event], None]
@@ -173,8 +174,9 @@ def test_an_answer_that_closes_the_connection_is_not_reused(
     assert connections == 2
 
 
+@pytest.mark.parametrize("narrowed", ["policy", "allow-list"])
 def test_a_narrowed_allow_list_blocks_an_address_url_that_was_sent_to_before(
-    make_app: Callable[..., Flask],
+    make_app: Callable[..., Flask], narrowed: str
 ) -> None:
     app = make_app(webhook_on_created=False)
     client = app.test_client()
@@ -183,7 +185,10 @@ def test_a_narrowed_allow_list_blocks_an_address_url_that_was_sent_to_before(
         advance(client, 5)
         outbox = get_state(app).webhooks
         assert outbox is not None
-        outbox.sender.targets = TargetPolicy(allow=["127.0.0.2"])
+        if narrowed == "policy":
+            outbox.sender.targets = TargetPolicy(allow=["127.0.0.2"])
+        else:
+            outbox.sender.targets.allow = AllowList.parse(["127.0.0.2"])
         second = create(client, receiver.url)
         advance(client, 5)
     assert [m["state"] for m in log(client, first)] == ["delivered", "delivered"]
