@@ -23,7 +23,6 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..core.clock import iso_utc
 from ..core.errors import MockError
 from ..core.faults import FaultRule, is_control_path
 from ..core.journal import MAX_BODY_BYTES, answer_summary, journal_body
@@ -123,6 +122,13 @@ def _peek_body(environ: WSGIEnvironment, *, limit: int) -> tuple[bytes, int | No
     return head, length
 
 
+def _query(incoming: Request) -> dict[str, list[str]]:
+    """The query's parameters, each with all its values (nothing to parse without a query)."""
+    if not incoming.environ.get("QUERY_STRING"):
+        return {}
+    return {name: incoming.args.getlist(name) for name in incoming.args}
+
+
 def _api_key(headers: Headers) -> str | None:
     return next((headers[h] for h in API_KEY_HEADERS if headers.get(h)), None)
 
@@ -142,9 +148,10 @@ class FaultInjector:
             return self.app(environ, start_response)
         incoming = Request(environ, shallow=True)
         started = time.perf_counter()
-        arrived = iso_utc(datetime.now(UTC), timespec="milliseconds")
+        # Kept as moments; the journal writes them out when it is read.
+        arrived = datetime.now(UTC)
         clock = self.state.engine.clock
-        mock_time = iso_utc(clock.wall_time(clock.now()))
+        mock_at = clock.wall_time(clock.now())
         head, length = _peek_body(environ, limit=self.state.config.max_body_bytes)
         api_key = _api_key(incoming.headers)
         rule = self.state.faults.take(
@@ -161,12 +168,12 @@ class FaultInjector:
         def record(status: int | None, answer: tuple[bytes, str | None] | None = None) -> None:
             answer = answer or environ.get(_ANSWER_KEY)
             self.state.journal.record(
-                time=arrived,
-                mock_time=mock_time,
+                arrived_at=arrived,
+                mock_at=mock_at,
                 answer_body=answer_summary(*answer[:1], content_type=answer[1]) if answer else None,
                 method=incoming.method,
                 path=incoming.path,
-                query={name: incoming.args.getlist(name) for name in incoming.args},
+                query=_query(incoming),
                 headers=incoming.headers.items(),
                 body=journal_body(head, content_type=incoming.content_type, total_length=length),
                 status=status,
