@@ -61,12 +61,14 @@ def error_response(error: MockError) -> Response:
 
 def read_body(*, limit: int) -> bytes:
     """The raw body, refused with the vendor's 400 when it is larger than ``limit`` bytes."""
-    if request.content_length is not None and request.content_length > limit:
+    length = request.content_length
+    if length is not None and length > limit:
         raise _too_large(limit)
     # A read may return less than asked (granian hands over the body as it arrives): read on
-    # to the limit or the end, and no further.
+    # to the limit or the end, and no further. With a Content-Length the stream ends there
+    # (werkzeug limits it), so the read that fills it is the last: no empty read to confirm.
     chunks: list[bytes] = []
-    wanted = limit + 1
+    wanted = limit + 1 if length is None else length
     while wanted > 0:
         chunk = request.stream.read(wanted)
         if not chunk:
