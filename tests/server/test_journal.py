@@ -266,3 +266,12 @@ def test_the_default_journal_keeps_1000_large_requests_under_its_byte_budget() -
     for _ in range(1000):
         _record(journal, "b" * 64 * 1024)
     assert len(journal) == DEFAULT_MAX_BYTES // (64 * 1024 + 2)
+
+
+def test_the_journal_shows_the_path_as_the_routes_see_it(client: FlaskClient) -> None:
+    # Leading slashes made one and UTF-8 decoded, as Flask routes it (404 here: no such task).
+    raw_path = "//v1/ai/music-generation/café".encode().decode("latin-1")  # as WSGI carries it
+    response = client.get(PATH, headers=AUTH, environ_overrides={"PATH_INFO": raw_path})
+    assert response.status_code == 404
+    (entry,) = journal(client)
+    assert (entry["path"], entry["query"], entry["status"]) == (f"{PATH}/café", {}, 404)
