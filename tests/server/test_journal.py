@@ -93,6 +93,19 @@ def test_a_large_body_is_cut(client: FlaskClient) -> None:
     assert entry["status"] == 400
 
 
+def test_a_body_over_the_request_limit_is_refused_unread_and_recorded_as_null(
+    client: FlaskClient,
+) -> None:
+    # As the README says: the body is not read at all, so the journal has none of it.
+    huge = json.dumps({"prompt": "a" * 1_100_000, "music_length_seconds": 10})
+    answer = client.post(PATH, data=huge, content_type="application/json", headers=AUTH)
+    assert answer.status_code == 400
+    (entry,) = journal(client)
+    assert entry["body"] is None
+    assert entry["status"] == 400
+    assert "must not be larger than 1048576 bytes" in json.dumps(entry["answer_body"])
+
+
 def test_result_file_requests_are_recorded(client: FlaskClient) -> None:
     task_id = client.post(PATH, json=CREATE, headers=AUTH).get_json()["data"]["task_id"]
     client.post(f"/_mock/tasks/{task_id}/complete")
