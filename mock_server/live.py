@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 __all__ = [
+    "DEFAULT_THREADS",
     "IDLE_TIMEOUT_SECONDS",
     "MAX_CONNECTIONS",
     "LiveServer",
@@ -29,6 +30,9 @@ __all__ = [
     "is_loopback_host",
 ]
 
+#: Worker threads (waitress starts them all at once): enough that requests held by delay faults,
+#: a few dozen in a test, leave some free for the control API.
+DEFAULT_THREADS = 48
 #: Open connections the server accepts at once (each costs one socket, not a thread).
 MAX_CONNECTIONS = 4096
 #: A connection that sends and receives nothing for this long (idle keep-alive, or a request
@@ -36,25 +40,46 @@ MAX_CONNECTIONS = 4096
 IDLE_TIMEOUT_SECONDS = 15
 
 
+def _looks_numeric(host: str) -> bool:
+    """Whether ``host`` is meant as an address: IPv6, or a numeric last label (RFC 1123 names
+    never end in one), as in ``127.0.0.256``."""
+    last = host.rstrip(".").rsplit(".", 1)[-1].lower()
+    return ":" in host or last.isdigit() or (last.startswith("0x") and last[2:].isalnum())
+
+
 def is_loopback_host(host: str) -> bool:
-    """Whether binding to ``host`` keeps the server reachable from this machine only."""
-    if host == "localhost":
+    """Whether binding to ``host`` keeps the server reachable from this machine only.
+
+    An address is read as the system reads it (``127.1`` is ``127.0.0.1``) without any DNS
+    lookup; a name other than ``localhost`` counts as reachable from elsewhere. ``ValueError``
+    when ``host`` looks like an address but is not one (``127.0.0.256``).
+    """
+    if host.lower().rstrip(".") == "localhost":
         return True
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
+        # AI_NUMERICHOST: parse the address only, never ask DNS.
+        info = socket.getaddrinfo(bare, None, flags=socket.AI_NUMERICHOST)
+    except (socket.gaierror, UnicodeError):
+        if _looks_numeric(bare):
+            raise ValueError(f"host {host} is not a valid IPv4 or IPv6 address") from None
         return False
+    return ipaddress.ip_address(str(info[0][4][0])).is_loopback
 
 
-def check_exposure(*, host: str, admin_token: str | None) -> None:
+def check_exposure(
+    *, host: str, admin_token: str | None, how: str = "MockConfig(admin_token=...)"
+) -> None:
     """``ValueError`` when ``host`` is reachable from other machines and no admin token is set.
 
-    Without a token anyone who can reach the port could change the mock (``/_mock``).
+    Without a token anyone who can reach the port could change the mock (``/_mock``). ``how``
+    says how to set one, in the caller's terms (the command line says ``--admin-token``).
+    ``ValueError`` too when ``host`` is not a valid address (:func:`is_loopback_host`).
     """
-    if not admin_token and not is_loopback_host(host):
+    if not is_loopback_host(host) and not admin_token:
         raise ValueError(
-            f"host {host} is reachable from other machines: set an admin token "
-            "(--admin-token, or MockConfig(admin_token=...)) to protect the control API (/_mock)"
+            f"host {host} is reachable from other machines: set an admin token ({how}) "
+            "to protect the control API (/_mock)"
         )
 
 
@@ -88,7 +113,7 @@ class LiveServer:
         config: MockConfig | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        threads: int = 8,
+        threads: int = DEFAULT_THREADS,
     ) -> None:
         config = config or MockConfig()
         check_exposure(host=host, admin_token=config.admin_token)

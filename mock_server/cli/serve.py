@@ -26,6 +26,7 @@ __all__ = [
     "MAX_SPEED",
     "MAX_STATUS_SECONDS",
     "MAX_WEBHOOK_SECONDS",
+    "banner",
     "build_config",
     "is_loopback_host",
     "serve",
@@ -107,23 +108,86 @@ def _checked_rules(
     return scenarios, faults
 
 
-def build_config(options: dict[str, Any], *, config_file: ConfigFile | None = None) -> MockConfig:
+#: The two ways to set the webhook retry policy: a schedule, or the older exponential backoff.
+_SCHEDULE = ("webhook_retry_schedule",)
+_BACKOFF = ("webhook_retries", "webhook_backoff")
+#: How much a value's origin weighs, as click ranks them: the command line, then the environment,
+#: then the config file (``default_map``). Unknown origins (no context) all weigh the same.
+_WEIGHT = {
+    click.core.ParameterSource.COMMANDLINE: 3,
+    click.core.ParameterSource.ENVIRONMENT: 2,
+    click.core.ParameterSource.DEFAULT_MAP: 1,
+}
+
+
+def _origin(name: str, *, ctx: click.Context | None, config_file: ConfigFile | None) -> str:
+    """Where the value of ``name`` came from, as the user wrote it."""
+    source = ctx.get_parameter_source(name) if ctx else None
+    flag = "--" + name.replace("_", "-")
+    if source is click.core.ParameterSource.ENVIRONMENT:
+        return f"FREEPIK_MOCK_{name.upper()}"
+    if source is click.core.ParameterSource.DEFAULT_MAP:
+        return f"'{name}' in {config_file.path if config_file else 'the config file'}"
+    return flag
+
+
+def _one_retry_policy(
+    options: dict[str, Any], *, ctx: click.Context | None, config_file: ConfigFile | None
+) -> dict[str, Any]:
+    """``options`` with one webhook retry policy: the one set at the higher level wins.
+
+    A schedule on the command line (or in the environment) replaces the backoff of the config
+    file, and the other way round, as any flag overrides the file; both kinds set at the same
+    level are a usage error naming where each came from.
+    """
+    levels = {
+        name: _WEIGHT.get(ctx.get_parameter_source(name), 3) if ctx else 3  # type: ignore[arg-type]
+        for name in (*_SCHEDULE, *_BACKOFF)
+        if options[name] is not None
+    }
+    schedule = max((levels[name] for name in _SCHEDULE if name in levels), default=0)
+    backoff = max((levels[name] for name in _BACKOFF if name in levels), default=0)
+    if not schedule or not backoff:
+        return options
+    if schedule == backoff:
+        clashing = [
+            _origin(name, ctx=ctx, config_file=config_file)
+            for name, level in levels.items()
+            if level == schedule
+        ]
+        raise click.UsageError(
+            f"{clashing[0]} cannot be combined with {' or '.join(clashing[1:])} (the older "
+            "exponential backoff): choose one"
+        )
+    dropped = _BACKOFF if schedule > backoff else _SCHEDULE
+    return {**options, **dict.fromkeys(dropped)}
+
+
+def build_config(
+    options: dict[str, Any],
+    *,
+    config_file: ConfigFile | None = None,
+    ctx: click.Context | None = None,
+) -> MockConfig:
     """The MockConfig for the parsed ``serve`` options (a clear usage error when they clash).
 
     ``config_file`` holds the rules of ``--config FILE``; its settings are already in ``options``.
+    ``ctx`` (the command's context) tells where each value came from, so that a flag overrides
+    the file's webhook retry policy rather than clashing with it.
     """
     scenarios, faults = _checked_rules(options, config_file)
     try:
-        check_exposure(host=options["host"], admin_token=options["admin_token"])
+        is_loopback_host(options["host"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--host'") from None
+    try:
+        check_exposure(
+            host=options["host"], admin_token=options["admin_token"], how="--admin-token"
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     _checked_webhook_options(options)
-    legacy = options["webhook_retries"] is not None or options["webhook_backoff"] is not None
-    if options["webhook_retry_schedule"] is not None and legacy:
-        raise click.UsageError(
-            "--webhook-retry-schedule cannot be combined with --webhook-retries or "
-            "--webhook-backoff (the older exponential backoff): choose one"
-        )
+    options = _one_retry_policy(options, ctx=ctx, config_file=config_file)
     try:
         return MockConfig(
             api_keys=tuple(options["api_key"]),
@@ -259,7 +323,8 @@ def serve(**options: Any) -> None:
     Every flag can also be set with its environment variable, FREEPIK_MOCK_<FLAG>; a repeatable
     flag takes a comma-separated list there.
     """
-    config = build_config(options, config_file=click.get_current_context().meta.get(RULES_META_KEY))
+    ctx = click.get_current_context()
+    config = build_config(options, config_file=ctx.meta.get(RULES_META_KEY), ctx=ctx)
     from ..granian_server import GranianServer
 
     try:
@@ -288,19 +353,39 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _print_banner(config: MockConfig, *, url: str) -> None:
+def _retry_policy(config: MockConfig) -> str:
+    schedule = config.effective_retry_schedule
+    if schedule is not None:
+        seconds = ", ".join(f"{delay:g}" for delay in schedule)
+        return f"schedule {seconds} s (each after the one before)"
+    retries, initial, maximum = config.exponential_backoff or (0, 0.0, 0.0)
+    times = "1 retry" if retries == 1 else f"{retries} retries"
+    return f"exponential backoff, {times} from {initial:g} s, doubling up to {maximum:g} s"
+
+
+def banner(config: MockConfig, *, url: str) -> str:
+    """What ``serve`` prints once it listens on ``url``: how to reach it and how it behaves."""
     keys = ", ".join(config.api_keys) if config.api_keys else "any non-empty key"
     speed = f" (x{config.speed})" if config.clock == "real" else ""
-    click.echo(f"freepik-mock listening on {url}")
-    click.echo(f"  API keys:        {keys}")
-    click.echo(f"  webhook secret:  {' '.join(config.effective_webhook_secrets)}")
-    click.echo(f"  clock:           {config.clock}{speed}")
-    click.echo(
-        f"  rules:           {_count(len(config.scenarios), 'scenario')}, "
-        f"{_count(len(config.faults), 'fault')}"
-    )
-    click.echo("  store:           memory (nothing kept after exit)")
-    click.echo(f"  control API:     {url}/_mock/health")
     log = {"off": "off (--quiet)", "text": "one line per request", "json": "JSON lines"}
-    click.echo(f"  request log:     {log[config.request_log]}")
+    return "\n".join(
+        [
+            f"freepik-mock listening on {url}",
+            f"  API keys:        {keys}",
+            f"  webhook secret:  {' '.join(config.effective_webhook_secrets)}",
+            f"  webhook retries: {_retry_policy(config)}",
+            f"  clock:           {config.clock}{speed}",
+            f"  rules:           {_count(len(config.scenarios), 'scenario')}, "
+            f"{_count(len(config.faults), 'fault')}",
+            "  store:           memory (nothing kept after exit)",
+            f"  tasks kept:      at most {config.max_tasks:,} (--max-tasks)",
+            f"  dashboard:       {url}/_mock/ui/",
+            f"  control API:     {url}/_mock/health",
+            f"  request log:     {log[config.request_log]}",
+        ]
+    )
+
+
+def _print_banner(config: MockConfig, *, url: str) -> None:
+    click.echo(banner(config, url=url))
     sys.stdout.flush()

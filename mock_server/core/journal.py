@@ -14,8 +14,10 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from .clock import iso_utc
 from .faults import path_matches
 from .masking import SENSITIVE_HEADERS, mask_secret
 from .paging import Page, since_start
@@ -159,7 +161,11 @@ def _shown(value: Any) -> Any:
 class JournalEntry:
     """One request and its answer. ``status`` is None (and ``dropped`` true) when the
     connection was dropped; ``time`` is the wall-clock moment the request arrived (UTC, ISO
-    8601) and ``mock_time`` the mock clock's reading then, in the same form."""
+    8601) and ``mock_time`` the mock clock's reading then, in the same form.
+
+    The moments are kept as ``arrived_at`` and ``mock_at`` and written out when read: requests
+    are many and reads of the journal few.
+    """
 
     method: str
     path: str
@@ -169,10 +175,20 @@ class JournalEntry:
     status: int | None
     duration_ms: float
     fault: str | None
-    time: str = ""
-    mock_time: str = ""
+    arrived_at: datetime | None = None
+    mock_at: datetime | None = None
     answer_body: Any = None
     api_key_digest: bytes | None = None
+
+    @property
+    def time(self) -> str:
+        """When the request arrived (wall clock, UTC, ISO 8601 to the ms); "" if unknown."""
+        return iso_utc(self.arrived_at, timespec="milliseconds") if self.arrived_at else ""
+
+    @property
+    def mock_time(self) -> str:
+        """The mock clock's reading when the request arrived (UTC, ISO 8601); "" if unknown."""
+        return iso_utc(self.mock_at) if self.mock_at else ""
 
     @property
     def dropped(self) -> bool:
@@ -243,14 +259,18 @@ class RequestJournal:
         duration_ms: float,
         fault: str | None,
         api_key: str | None,
-        time: str = "",
-        mock_time: str = "",
+        arrived_at: datetime | None = None,
+        mock_at: datetime | None = None,
         answer_body: Any = None,
     ) -> JournalEntry:
-        """Add one request (the oldest entry goes when the journal is full)."""
+        """Add one request (the oldest entry goes when the journal is full).
+
+        ``arrived_at`` is the wall-clock moment it arrived, ``mock_at`` the mock clock's then
+        (both UTC).
+        """
         entry = JournalEntry(
-            time=time,
-            mock_time=mock_time,
+            arrived_at=arrived_at,
+            mock_at=mock_at,
             answer_body=answer_body,
             method=method,
             path=path,

@@ -19,11 +19,10 @@ from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ..core.clock import iso_utc
 from ..core.errors import MockError
 from ..core.faults import FaultRule, is_control_path
 from ..core.journal import MAX_BODY_BYTES, answer_summary, journal_body
@@ -122,6 +121,21 @@ def _peek_body(environ: WSGIEnvironment, *, limit: int) -> tuple[bytes, int | No
     return head, length
 
 
+def _query(environ: WSGIEnvironment) -> dict[str, list[str]]:
+    """The query's parameters, each with all its values (nothing to parse without a query)."""
+    if not environ.get("QUERY_STRING"):
+        return {}
+    args = Request(environ, shallow=True).args
+    return {name: args.getlist(name) for name in args}
+
+
+def _path(environ: WSGIEnvironment) -> str:
+    """The path as werkzeug's ``Request.path`` has it (UTF-8 from the WSGI string, one slash
+    first), without building a request object Flask builds again right after."""
+    raw: str = environ.get("PATH_INFO") or ""
+    return "/" + raw.encode("latin-1").decode(errors="replace").lstrip("/")
+
+
 def _api_key(headers: Headers) -> str | None:
     return next((headers[h] for h in API_KEY_HEADERS if headers.get(h)), None)
 
@@ -139,15 +153,20 @@ class FaultInjector:
         # ASCII, so its UTF-8 decoding cannot change the answer.)
         if is_control_path("/" + environ.get("PATH_INFO", "").lstrip("/")):
             return self.app(environ, start_response)
-        incoming = Request(environ, shallow=True)
+        # What the journal and the fault rules need, read from the environ: Flask makes its own
+        # request object next, and a second one here cost more than all of this.
+        method: str = environ.get("REQUEST_METHOD", "GET").upper()
+        path = _path(environ)
+        headers = EnvironHeaders(environ)
         started = time.perf_counter()
-        arrived = iso_utc(datetime.now(UTC), timespec="milliseconds")
+        # Kept as moments; the journal writes them out when it is read.
+        arrived = datetime.now(UTC)
         clock = self.state.engine.clock
-        mock_time = iso_utc(clock.wall_time(clock.now()))
+        mock_at = clock.wall_time(clock.now())
         head, length = _peek_body(environ, limit=self.state.config.max_body_bytes)
-        api_key = _api_key(incoming.headers)
+        api_key = _api_key(headers)
         rule = self.state.faults.take(
-            method=incoming.method, path=incoming.path, api_key=self._rule_key(incoming, api_key)
+            method=method, path=path, api_key=self._rule_key(path, api_key)
         )
         if rule is not None:
             environ[FAULT_LABEL_KEY] = rule.rule_id
@@ -160,14 +179,16 @@ class FaultInjector:
         def record(status: int | None, answer: tuple[bytes, str | None] | None = None) -> None:
             answer = answer or environ.get(_ANSWER_KEY)
             self.state.journal.record(
-                time=arrived,
-                mock_time=mock_time,
+                arrived_at=arrived,
+                mock_at=mock_at,
                 answer_body=answer_summary(*answer[:1], content_type=answer[1]) if answer else None,
-                method=incoming.method,
-                path=incoming.path,
-                query={name: incoming.args.getlist(name) for name in incoming.args},
-                headers=incoming.headers.items(),
-                body=journal_body(head, content_type=incoming.content_type, total_length=length),
+                method=method,
+                path=path,
+                query=_query(environ),
+                headers=headers.items(),
+                body=journal_body(
+                    head, content_type=headers.get("Content-Type"), total_length=length
+                ),
                 status=status,
                 duration_ms=(time.perf_counter() - started) * 1000,
                 fault=rule.rule_id if rule else None,
@@ -178,9 +199,9 @@ class FaultInjector:
             self.state.pause(rule.delay_seconds)
         if rule is not None and rule.drop_connection:
             record(None)
-            return self._drop(environ, incoming.path)
+            return self._drop(environ, path)
         try:
-            answer = self._injected_response(rule, where=f"{incoming.method} {incoming.path}")
+            answer = self._injected_response(rule, where=f"{method} {path}")
             if answer is not None:
                 environ[_ANSWER_KEY] = (answer.get_data(), answer.content_type)
                 body = answer(environ, recording_start_response)
@@ -193,12 +214,12 @@ class FaultInjector:
         record(statuses[-1] if statuses else None)
         return body
 
-    def _rule_key(self, incoming: Request, key: str | None) -> str | None:
+    def _rule_key(self, path: str, key: str | None) -> str | None:
         """The key fault rules see: the request's, or for a result download its task's (a
         download sends none)."""
-        if key is not None or not incoming.path.startswith(_RESULTS_PREFIX):
+        if key is not None or not path.startswith(_RESULTS_PREFIX):
             return key
-        task_id = incoming.path.removeprefix(_RESULTS_PREFIX).removesuffix(".mp3")
+        task_id = path.removeprefix(_RESULTS_PREFIX).removesuffix(".mp3")
         try:
             return self.state.engine.find_task(task_id).api_key
         except MockError:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from flask import Blueprint, Response, request
 
@@ -28,21 +29,38 @@ def _authenticated_key(state: MockState) -> str:
     return state.engine.authenticate(value)
 
 
-def _validated_body() -> bytes:
+def _validated_body(state: MockState) -> bytes:
     """The raw body after the spec accepted the whole request (an error in vendor format if not)."""
-    state = get_state()
-    body = read_body(limit=state.config.max_body_bytes) if request.method == "POST" else b""
+    method = request.method
+    body = read_body(limit=state.config.max_body_bytes) if method == "POST" else b""
+    headers = request.headers
     problems = state.validator.validate(
-        method=request.method,
+        method=method,
         path=request.path,
-        query=request.query_string.decode("latin-1"),
-        headers=dict(request.headers),
+        # The environ's own string (latin-1 by WSGI): what ``query_string.decode`` gave back.
+        query=request.environ.get("QUERY_STRING", ""),
+        # Werkzeug's headers read the environ on demand; the validator only iterates their
+        # items, which they give as a dict would: no copy to make for it.
+        headers=cast("Mapping[str, str]", headers),
         body=body,
-        content_type=request.headers.get("Content-Type"),
+        content_type=headers.get("Content-Type"),
     )
     if problems:
         raise RequestValidationFailed(problems)
     return body
+
+
+def _host_url() -> str:
+    """``request.host_url``, without werkzeug's IRI decoding where it cannot change the text.
+
+    The host passed ``HostCheck`` (ASCII letters, digits, dots, dashes, colons, brackets, an
+    IPv6 zone's ``%25``): only a punycode label (``xn--``) or a percent escape would decode, so
+    only such a host takes werkzeug's way (which also lower-cases the name, as here).
+    """
+    host = request.host.lower()
+    if not host.isascii() or "%" in host or "xn--" in host:
+        return request.host_url
+    return f"{request.scheme}://{host}/"
 
 
 def _envelope(data: Any) -> Response:
@@ -54,13 +72,14 @@ def create_task() -> Response:
     """POST /v1/ai/music-generation: 200 with a CREATED task."""
     state = get_state()
     api_key = _authenticated_key(state)
-    payload = json.loads(_validated_body())
+    payload = json.loads(_validated_body(state))
     task = state.engine.create_task(
         api_key=api_key,
         prompt=payload["prompt"],
         music_length_seconds=int(payload["music_length_seconds"]),
         webhook_url=payload.get("webhook_url"),
-        result_base_url=request.host_url,
+        # --public-url wins; only without it is the request's own host worth working out.
+        result_base_url=state.config.public_url or _host_url(),
     )
     return _envelope(task.vendor_view(state.engine.clock.now()))
 
@@ -70,7 +89,7 @@ def list_tasks() -> Response:
     """GET /v1/ai/music-generation: the key's tasks, oldest first."""
     state = get_state()
     api_key = _authenticated_key(state)
-    _validated_body()
+    _validated_body(state)
     now = state.engine.clock.now()
     return _envelope([task.vendor_view(now) for task in state.engine.list_tasks(api_key=api_key)])
 
@@ -80,6 +99,6 @@ def get_task(task_id: str) -> Response:
     """GET /v1/ai/music-generation/{task-id}: the task as the clock has it now."""
     state = get_state()
     api_key = _authenticated_key(state)
-    _validated_body()
+    _validated_body(state)
     task = state.engine.get_task(api_key=api_key, task_id=task_id)
     return _envelope(task.vendor_view(state.engine.clock.now()))

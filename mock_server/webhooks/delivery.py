@@ -1,9 +1,10 @@
 """One delivery attempt: a POST to a checked target, bounded in time and in what is read back.
 
-httpcore does the HTTP; a network backend pinned to the target's checked addresses does the
-connecting, so no second DNS lookup can happen, and it holds every socket to one deadline (the
-attempt's whole timeout, not a per-read one) and lets the outbox abort the attempt from another
-thread. Redirects are never followed: httpcore does not follow them.
+The standard library's ``http.client`` does the HTTP (writing the request in one send, parsing
+the answer); the socket under it is connected only to the target's checked addresses, so no
+second DNS lookup can happen, every read and write ends by one deadline (the attempt's whole
+timeout, not a per-read one), and the outbox can abort the attempt from another thread (see
+``sockets``). Redirects are never followed: ``http.client`` does not follow them.
 
 Connections are kept alive (see ``pool``): a burst of messages to one receiver reuses a few
 connections instead of connecting for every attempt. Each attempt re-arms the reused
@@ -15,21 +16,17 @@ its own deadline: that is what the connection's idleness cost, not the receiver'
 from __future__ import annotations
 
 import email.utils
-import functools
+import http.client
 import ssl
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
-from .cancellation import Cancellation
 from .pool import ConnectionPool, PooledConnection
+from .sockets import Cancellation, DeadlineReader, connect_pinned, send_by
 from .targets import Target
-
-if TYPE_CHECKING:
-    import httpcore
 
 __all__ = ["AttemptResult", "Cancellation", "Deliverer", "parse_retry_after"]
 
@@ -67,25 +64,56 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
-def _describe(exc: Exception, *, timeout: float) -> str:
-    import httpcore
+def _with(kind: str, exc: BaseException) -> str:
+    return f"{kind}: {exc}" if str(exc) else kind
 
-    if isinstance(exc, httpcore.TimeoutException):
+
+def _describe(exc: BaseException, *, timeout: float) -> str:
+    if isinstance(exc, TimeoutError):
         return f"timed out after {timeout:g} s"
-    if isinstance(exc, httpcore.ConnectError):
-        return f"connection failed: {exc}" if str(exc) else "connection failed"
-    if isinstance(exc, httpcore.RemoteProtocolError):
-        return f"invalid HTTP answer: {exc}" if str(exc) else "invalid HTTP answer"
-    if isinstance(exc, httpcore.ReadError | httpcore.WriteError):
-        return f"connection lost: {exc}" if str(exc) else "connection lost"
+    if isinstance(exc, http.client.RemoteDisconnected):  # before HTTPException: it is both
+        return _with("connection lost", exc)
+    if isinstance(exc, http.client.HTTPException):
+        return _with("invalid HTTP answer", exc)
+    if isinstance(exc, OSError):
+        return _with("connection lost", exc)
     return f"{type(exc).__name__}: {exc}"
 
 
-def _stale(exc: Exception) -> bool:
-    """A failure that, on a kept-alive connection, means the receiver had closed it while idle."""
-    import httpcore
+#: A failure that, on a kept-alive connection, means the receiver had closed it while idle.
+_STALE_ERRORS = (http.client.HTTPException, ConnectionError)
 
-    return isinstance(exc, httpcore.RemoteProtocolError | httpcore.ReadError | httpcore.WriteError)
+#: Read at most this much of an answer at once (the cap may be larger).
+_READ = 64 * 1024
+
+
+class _Wire:
+    """What ``http.client.HTTPConnection`` writes to and ``HTTPResponse`` reads from: the
+    connection's socket, held to the attempt's deadline. Closing it is the deliverer's call.
+
+    http.client sends a request's head and body in two writes; the wire gathers them and sends
+    them together when the answer is read, so that a request is one segment (one system call,
+    and no wait for an ACK between the two halves).
+    """
+
+    def __init__(self, connection: PooledConnection, *, deadline: float) -> None:
+        self._sock = connection.sock
+        self._deadline = deadline
+        self._pending: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self._pending.append(data)
+
+    def makefile(self, mode: str = "rb") -> object:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            send_by(self._sock, data, deadline=self._deadline)
+        return DeadlineReader(self._sock, deadline=self._deadline).makefile(mode)
+
+    def close(self) -> None:
+        """http.client closes its side after an answer that ends the connection: the socket
+        stays open until the deliverer read what it wanted and closes it itself."""
 
 
 class Deliverer:
@@ -105,10 +133,11 @@ class Deliverer:
         self._ssl_context: ssl.SSLContext | None = None
 
     def _ssl(self) -> ssl.SSLContext:
-        import httpcore
-
         with self._ssl_lock:
             if self._ssl_context is None:
+                # httpcore's context (certifi's CA store, as before), imported only for https.
+                import httpcore
+
                 self._ssl_context = httpcore.default_ssl_context()
             return self._ssl_context
 
@@ -131,127 +160,90 @@ class Deliverer:
         call (resolving the host is part of the attempt): the deadline and the duration count
         from it.
         """
-        # Imported on the first attempt: httpcore (with what it pulls in) costs ~100 ms at start-up.
-        import httpcore
-
         started = time.monotonic() if started is None else started
         deadline = started + self.timeout
-        url = httpcore.URL(
-            scheme=target.scheme, host=target.host, port=target.port, target=target.path
-        )
-        request_headers = [
-            ("Host", target.host_header),
-            ("User-Agent", self.user_agent),
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(body))),
-            *headers.items(),
-        ]
-        exchange = functools.partial(
-            self._exchange,
-            target=target,
-            url=url,
-            headers=request_headers,
-            body=body,
-            cancellation=cancellation,
-            deadline=deadline,
-            started=started,
-        )
-        reused = self.pool.take(_pool_key(target), addresses=target.addresses)
+        request_headers = {
+            "Host": target.host_header,
+            "User-Agent": self.user_agent,
+            "Content-Type": "application/json",
+            "Content-Length": str(len(body)),
+            **headers,
+        }
+        key = _pool_key(target)
+        reused = self.pool.take(key, addresses=target.addresses)
         if reused is not None:
-            result = exchange(reused, reused=True)
+            cancellation.register(reused.sock)
+            result = self._exchange(
+                reused, target, request_headers, body, reused=True, deadline=deadline,
+                cancellation=cancellation, started=started,
+            )  # fmt: skip
             if result is not None:
                 return result
         try:
-            connection = self._connect(
-                target, url=url, deadline=deadline, cancellation=cancellation
+            context = self._ssl() if target.scheme == "https" else None
+            sock, address = connect_pinned(
+                target, deadline=deadline, cancellation=cancellation, ssl_context=context
             )
         except Exception as exc:  # every network failure is a failed attempt
-            failure = (
-                "cancelled" if cancellation.cancelled else _describe(exc, timeout=self.timeout)
-            )
+            if cancellation.cancelled:
+                failure = "cancelled"
+            elif isinstance(exc, TimeoutError):
+                failure = _describe(exc, timeout=self.timeout)
+            else:
+                failure = _with("connection failed", exc)
             return AttemptResult(status_code=None, error=failure, duration_ms=_ms(started))
-        result = exchange(connection, reused=False)
+        result = self._exchange(
+            PooledConnection(sock=sock, address=address), target, request_headers, body,
+            reused=False, deadline=deadline, cancellation=cancellation, started=started,
+        )  # fmt: skip
         if result is None:  # pragma: no cover - only a reused connection can be stale
             return AttemptResult(
                 status_code=None, error="connection lost", duration_ms=_ms(started)
             )
         return result
 
-    def _connect(
-        self, target: Target, *, url: httpcore.URL, deadline: float, cancellation: Cancellation
-    ) -> PooledConnection:
-        """A new connection to one of the target's checked addresses (TLS for https)."""
-        import httpcore
-
-        from .sockets import PinnedBackend
-
-        backend = PinnedBackend(target=target, deadline=deadline, cancellation=cancellation)
-        stream: httpcore.NetworkStream = backend.connect_tcp(target.host, target.port)
-        if target.scheme == "https":
-            try:
-                stream = stream.start_tls(self._ssl(), server_hostname=target.host)
-            except BaseException:
-                stream.close()
-                raise
-        address = stream.get_extra_info("server_addr")
-        http = httpcore.HTTP11Connection(
-            origin=url.origin, stream=stream, keepalive_expiry=self.pool.expiry
-        )
-        peer = str(address[0]) if isinstance(address, tuple) else target.addresses[0]
-        return PooledConnection(http=http, stream=stream, address=peer)
-
     def _exchange(
         self,
         connection: PooledConnection,
+        target: Target,
+        headers: Mapping[str, str],
+        body: bytes,
         *,
         reused: bool,
-        target: Target,
-        url: httpcore.URL,
-        headers: list[tuple[str, str]],
-        body: bytes,
         cancellation: Cancellation,
         deadline: float,
         started: float,
     ) -> AttemptResult | None:
         """The request and its answer over ``connection``; None when a reused one was stale."""
-        from .sockets import DeadlineStream
-
-        stream = connection.stream
-        if isinstance(stream, DeadlineStream):
-            stream.arm(deadline=deadline, cancellation=cancellation)
-        limit = {"connect": self.timeout, "read": self.timeout, "write": self.timeout}
-        status: int | None = None
-        retry_after: float | None = None
-        location: str | None = None
-        excerpt = b""
+        http_connection = http.client.HTTPConnection(target.host, target.port)
+        # The socket is already connected (to a checked address): http.client never connects.
+        http_connection.sock = _Wire(connection, deadline=deadline)
         try:
-            with connection.http.stream(
-                "POST",
-                url,
-                headers=headers,
-                content=body,
-                extensions={"timeout": {**limit, "pool": self.timeout}},
-            ) as response:
-                status = response.status
-                retry_after = parse_retry_after(_header(response.headers, b"retry-after"))
-                location = _header(response.headers, b"location")
-                excerpt = self._read_capped(response)
+            http_connection.putrequest(
+                "POST", target.path, skip_host=True, skip_accept_encoding=True
+            )
+            for name, value in headers.items():
+                http_connection.putheader(name, value)
+            # The body goes with the head: one write, one segment.
+            http_connection.endheaders(message_body=body)
+            response = http_connection.getresponse()
         except Exception as exc:  # every network or protocol failure is a failed attempt
             connection.close()
-            if status is None:
-                if cancellation.cancelled:
-                    return AttemptResult(
-                        status_code=None, error="cancelled", duration_ms=_ms(started)
-                    )
-                if reused and _stale(exc) and time.monotonic() < deadline:
-                    return None
-                failure = _describe(exc, timeout=self.timeout)
-                return AttemptResult(status_code=None, error=failure, duration_ms=_ms(started))
-            # The status line is the answer; a failure after it only shortens the log's excerpt.
-        else:
+            if cancellation.cancelled:
+                return AttemptResult(status_code=None, error="cancelled", duration_ms=_ms(started))
+            if reused and isinstance(exc, _STALE_ERRORS) and time.monotonic() < deadline:
+                return None
+            failure = _describe(exc, timeout=self.timeout)
+            return AttemptResult(status_code=None, error=failure, duration_ms=_ms(started))
+        status = response.status
+        retry_after = parse_retry_after(response.getheader("Retry-After"))
+        location = response.getheader("Location")
+        excerpt, complete = self._read_capped(response)
+        # Kept only when the answer was read to its end and the receiver keeps the connection.
+        if complete and not response.will_close:
             self.pool.give(_pool_key(target), connection)
-        if status is None:  # pragma: no cover - the stream always yields a status or raises
-            return AttemptResult(status_code=None, error="no answer", duration_ms=_ms(started))
+        else:
+            connection.close()
         error: str | None = None
         if 300 <= status < 400:
             error = f"redirects are not followed (Location: {location or 'none'})"
@@ -263,30 +255,27 @@ class Deliverer:
             response_body=excerpt.decode("utf-8", errors="replace"),
         )
 
-    def _read_capped(self, response: httpcore.Response) -> bytes:
-        """Up to ``response_cap`` bytes of the answer; the rest is never read."""
-        import httpcore
-
+    def _read_capped(self, response: http.client.HTTPResponse) -> tuple[bytes, bool]:
+        """Up to ``response_cap`` bytes of the answer (the rest is never read), and whether
+        that was the whole answer."""
         data = bytearray()
         try:
-            for chunk in response.iter_stream():
-                data += chunk
-                if len(data) >= self.response_cap:
+            while len(data) < self.response_cap:
+                chunk = response.read(min(_READ, self.response_cap - len(data)))
+                if not chunk:
                     break
-        except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException):
-            pass  # a body cut short still leaves the status, which is what counts
-        return bytes(data[: self.response_cap])
+                data += chunk
+            if not response.isclosed() and response.length == 0:
+                response.read(0)  # a body that ended exactly at the cap: mark it read
+        except (OSError, http.client.HTTPException):
+            # A body cut short still leaves the status, which is what counts.
+            return bytes(data), False
+        complete = response.isclosed() and not response.length
+        return bytes(data), complete
 
 
 def _pool_key(target: Target) -> tuple[str, str, int]:
     return target.scheme, target.host, target.port
-
-
-def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
-    for key, value in headers:
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
 
 
 def _ms(started: float) -> float:

@@ -14,14 +14,13 @@ takes it out of the pool and gives it back when the answer was read to its end.
 from __future__ import annotations
 
 import contextlib
+import select
+import socket
+import ssl
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import httpcore
 
 __all__ = ["ConnectionPool", "PoolKey", "PooledConnection"]
 
@@ -30,25 +29,32 @@ PoolKey = tuple[str, str, int]
 
 @dataclass(eq=False)
 class PooledConnection:
-    """An HTTP/1.1 connection over ``stream`` (a stream whose deadline each attempt re-arms),
-    connected to ``address``."""
+    """An HTTP/1.1 connection over ``sock`` (plain or TLS), connected to ``address``; it is
+    only ever given back to the pool between exchanges, when nothing is left to read."""
 
-    http: httpcore.HTTP11Connection
-    stream: Any  # the deadline stream of ``delivery`` (kept untyped here: no import cycle)
+    sock: socket.socket
     address: str
     idle_since: float = field(default_factory=time.monotonic)
 
     def reusable(self, *, expiry: float) -> bool:
-        """Idle, not expired, and not closed (or half-closed) by the receiver."""
-        if time.monotonic() - self.idle_since > expiry:
+        """Not expired, and not closed (or half-closed) by the receiver.
+
+        An idle connection has nothing to read: if it is readable, the receiver closed it (or
+        sent something unasked for), and it must not carry another request.
+        """
+        if time.monotonic() - self.idle_since > expiry or self.sock.fileno() < 0:
             return False
-        return self.http.is_idle() and not self.http.has_expired()
+        if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
+            return False
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        return not poller.poll(0)
 
     def close(self) -> None:
         """Close the connection (errors on a connection already broken do not matter)."""
         # Closing a socket the receiver already broke may raise; it is gone either way.
-        with contextlib.suppress(Exception):
-            self.http.close()
+        with contextlib.suppress(OSError):
+            self.sock.close()
 
 
 class ConnectionPool:
@@ -84,7 +90,7 @@ class ConnectionPool:
         connection.idle_since = time.monotonic()
         with self._lock:
             idle = self._idle.setdefault(key, deque())
-            keep = not self._closed and len(idle) < self.per_key and connection.http.is_idle()
+            keep = not self._closed and len(idle) < self.per_key
             if keep:
                 idle.append(connection)
             elif not idle:

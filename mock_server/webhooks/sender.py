@@ -2,6 +2,8 @@
 
 Resolving the target's host is part of the first attempt: it counts against that attempt's
 timeout, and a lookup that does not answer in time is a failed attempt like a connect timeout.
+A URL whose host is an address (no lookup) always checks the same way under the same allow-list:
+its check is kept and reused, while a host name is resolved and checked for every job.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from .delivery import AttemptResult, Cancellation, Deliverer
 from .lookups import Lookups
 from .messages import Attempt
 from .signing import Signer
-from .targets import TargetBlocked, TargetPolicy, TargetUnresolved
+from .targets import AllowList, Target, TargetBlocked, TargetPolicy, TargetUnresolved
 
 __all__ = ["JobOutcome", "Sender"]
+
+#: How many checked address URLs a sender keeps (a bench or a test suite uses a handful).
+_KEPT_CHECKS = 1024
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class Sender:
         self.wall_time = wall_time
         self.lookups = Lookups()
         self._mock_now = mock_now
+        # Checks that needed no lookup, by policy and URL, with the allow-list they were made
+        # under: the same answer every time that list is still the policy's.
+        self._checked: dict[tuple[TargetPolicy, str], tuple[AllowList, Target]] = {}
 
     def run(
         self,
@@ -73,8 +81,12 @@ class Sender:
         at = self._mock_now() if fixed is None else fixed
         started = time.monotonic()
         policy = self.targets
+        key, allow = (policy, url), policy.allow
+        looked_up = False
 
         def resolve(host: str, port: int) -> Sequence[str]:
+            nonlocal looked_up
+            looked_up = True
             return self.lookups.resolve(
                 policy.resolver,
                 host,
@@ -84,12 +96,19 @@ class Sender:
                 cancellation=cancellation,
             )
 
-        try:
-            target = policy.check(url, resolve=resolve)
-        except TargetBlocked as exc:
-            return JobOutcome(blocked=exc.reason)
-        except TargetUnresolved as exc:
-            return JobOutcome(attempts=(self.error(trigger, str(exc), at=at, started=started),))
+        kept = self._checked.get(key)
+        target = kept[1] if kept is not None and kept[0] is allow else None
+        if target is None:
+            try:
+                target = policy.check(url, resolve=resolve)
+            except TargetBlocked as exc:
+                return JobOutcome(blocked=exc.reason)
+            except TargetUnresolved as exc:
+                return JobOutcome(attempts=(self.error(trigger, str(exc), at=at, started=started),))
+            if not looked_up:
+                if len(self._checked) >= _KEPT_CHECKS:
+                    self._checked.clear()
+                self._checked[key] = allow, target
         attempts: list[Attempt] = []
         for kind in (trigger, "duplicate"):
             timestamp = int(self.wall_time())

@@ -99,19 +99,37 @@ def test_serve_refuses_a_non_loopback_host_without_a_token(host: str) -> None:
     assert not is_loopback_host(host)
     result = CliRunner().invoke(main, ["serve", "--host", host, "--port", "0"])
     assert result.exit_code == 2
-    assert "--admin-token" in result.output
+    assert f"Error: host {host} is reachable from other machines: set an admin token" in (
+        result.output
+    )
+    assert "(--admin-token) to protect the control API" in result.output
+    assert "MockConfig" not in result.output  # the command names its flag only
     assert "listening" not in result.output
-    # The command and LiveServer apply one rule, and say the same.
+    # LiveServer applies the same rule, in its own terms.
     with pytest.raises(ValueError, match="admin token") as refused:
         LiveServer(config=MockConfig(clock="manual"), host=host)
-    assert f"Error: {refused.value}" in result.output
+    assert "MockConfig(admin_token=...)" in str(refused.value)
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.1.2.3"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "::1", "[::1]", "127.1.2.3", "127.1", "0x7f.1"]
+)
 def test_loopback_hosts_need_no_token(host: str) -> None:
     assert is_loopback_host(host)
     config = build_config(serve.make_context("serve", ["--host", host]).params)
     assert config.admin_token is None
+
+
+@pytest.mark.parametrize("host", ["127.0.0.256", "10.0.0.999", "1.2.3.4.5", "::1::2", "[::g]"])
+def test_a_host_that_is_not_an_address_is_a_usage_error(host: str) -> None:
+    result = CliRunner().invoke(main, ["serve", "--host", host, "--port", "0"])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--host': host {host} is not a valid IPv4 or IPv6 address" in (
+        result.output
+    )
+    assert "admin token" not in result.output
+    with pytest.raises(ValueError, match="not a valid IPv4 or IPv6 address"):
+        LiveServer(config=MockConfig(clock="manual"), host=host)
 
 
 def test_a_token_from_the_flag_or_the_environment_allows_a_public_host(

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from freepik_mock.server.cli import main
-from freepik_mock.server.cli.serve import build_config, serve
+from freepik_mock.server.cli.serve import banner, build_config, serve
 
 
 def parse(args: list[str]) -> Any:
@@ -108,11 +108,30 @@ def test_the_start_banner_names_keys_and_the_webhook_secret(
     assert url in banner
     assert "live-key" in banner
     assert "whsec_" in banner
+    assert f"dashboard:       {url}/_mock/ui/\n" in banner
+    assert "webhook retries: schedule 0, 5, 300, 1800, 7200, 18000, 36000, 36000 s" in banner
+    assert "tasks kept:      at most 100,000 (--max-tasks)" in banner
+    assert httpx.get(f"{url}/_mock/ui/", timeout=10).status_code == 200
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)
     assert process.returncode == 0
     assert "stopped" in out
     assert "Traceback" not in err
+
+
+def test_the_banner_shows_the_backoff_and_task_bound_the_flags_chose() -> None:
+    ctx = serve.make_context(
+        "serve", ["--webhook-retries", "3", "--webhook-backoff", "2", "--max-tasks", "50"]
+    )
+    shown = banner(build_config(ctx.params, ctx=ctx), url="http://127.0.0.1:9")
+    assert "webhook retries: exponential backoff, 3 retries from 2 s, doubling up to 300 s" in (
+        shown
+    )
+    assert "tasks kept:      at most 50 (--max-tasks)" in shown
+    assert "dashboard:       http://127.0.0.1:9/_mock/ui/" in shown
+    ctx = serve.make_context("serve", ["--webhook-retry-schedule", "0,1,60"])
+    shown = banner(build_config(ctx.params, ctx=ctx), url="http://127.0.0.1:9")
+    assert "webhook retries: schedule 0, 1, 60 s (each after the one before)" in shown
 
 
 def _ignore_sigint() -> None:

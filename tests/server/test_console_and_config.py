@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -38,7 +39,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def parsed(*args: str) -> tuple[dict[str, Any], MockConfig]:
     ctx = serve.make_context("serve", list(args))
-    return ctx.params, build_config(ctx.params, config_file=ctx.meta.get(RULES_META_KEY))
+    return ctx.params, build_config(ctx.params, config_file=ctx.meta.get(RULES_META_KEY), ctx=ctx)
 
 
 def usage_error(*args: str) -> str:
@@ -95,6 +96,55 @@ def test_flags_and_environment_override_the_file(
     monkeypatch.setenv("FREEPIK_MOCK_SEED", "9")
     _, config = parsed("--config", str(path), "--clock", "real")
     assert (config.clock, config.journal_size, config.seed) == ("real", 5, 9)
+
+
+def test_a_retry_policy_flag_replaces_the_files_other_kind_of_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    retries = tmp_path / "retries.yaml"
+    retries.write_text("webhook_retries: 3\nwebhook_backoff: 2\n", encoding="utf-8")
+    schedule = tmp_path / "schedule.yaml"
+    schedule.write_text("webhook_retry_schedule: [0, 10, 600]\n", encoding="utf-8")
+
+    config = parsed("--config", str(retries), "--webhook-retry-schedule", "0,5")[1]
+    assert config.effective_retry_schedule == (0.0, 5.0)
+    assert (config.webhook_max_retries, config.webhook_initial_backoff) == (None, None)
+
+    config = parsed("--config", str(schedule), "--webhook-retries", "2")[1]
+    assert config.webhook_retry_schedule is None
+    assert config.webhook_max_retries == 2
+
+    monkeypatch.setenv("FREEPIK_MOCK_WEBHOOK_RETRY_SCHEDULE", "0,7")
+    config = parsed("--config", str(retries))[1]
+    assert config.effective_retry_schedule == (0.0, 7.0)
+    assert config.webhook_max_retries is None
+    # The command agrees: it goes on to listen (on a port taken here, so it stops there).
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = CliRunner().invoke(main, ["serve", "--port", port, "--config", str(retries)])
+    assert result.exit_code == 1, result.output
+    assert "cannot listen on 127.0.0.1 port " + port in result.output
+
+
+def test_both_kinds_of_retry_policy_at_one_level_are_refused_naming_each_origin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    both = tmp_path / "both.yaml"
+    both.write_text("webhook_retries: 3\nwebhook_retry_schedule: [0, 5]\n", encoding="utf-8")
+    error = usage_error("--config", str(both))
+    assert "'webhook_retry_schedule' in " + str(both) in error
+    assert "'webhook_retries' in " + str(both) in error
+
+    error = usage_error("--webhook-retry-schedule", "0,5", "--webhook-backoff", "1")
+    assert "--webhook-retry-schedule cannot be combined with --webhook-backoff" in error
+
+    monkeypatch.setenv("FREEPIK_MOCK_WEBHOOK_RETRIES", "4")
+    monkeypatch.setenv("FREEPIK_MOCK_WEBHOOK_RETRY_SCHEDULE", "0,5")
+    error = usage_error()
+    assert "FREEPIK_MOCK_WEBHOOK_RETRY_SCHEDULE cannot be combined with" in error
+    assert "FREEPIK_MOCK_WEBHOOK_RETRIES" in error
 
 
 def test_the_config_file_can_come_from_the_environment(

@@ -427,3 +427,66 @@ def test_the_page_is_usable_by_keyboard_and_in_a_narrow_window(dashboard: Dashbo
     finally:
         driver.set_window_size(1280, 900)
     assert dashboard.console_errors() == []
+
+
+#: The elements that reach past the window's right edge (what makes a page scroll sideways).
+_WIDER_THAN_THE_WINDOW = """
+const width = document.documentElement.clientWidth;
+return [...document.querySelectorAll('main *')]
+  .filter((element) => element.getBoundingClientRect().right > width + 0.5
+    && element.getClientRects().length)
+  .map((element) => element.tagName + '.' + element.className + ' '
+    + (element.textContent || '').slice(0, 40));
+"""
+
+
+def test_a_task_page_with_attempts_and_deliveries_fit_a_narrow_window(
+    dashboard: Dashboard,
+) -> None:
+    with WebhookReceiver() as receiver:
+        receiver.script(503)  # two attempts: a failure, then the retry
+        task_id = dashboard.create("a narrow window", webhook_url=receiver.url)
+        assert dashboard.api.post(f"/_mock/tasks/{task_id}/complete").status_code == 200
+        assert dashboard.api.post("/_mock/clock/advance", json={"seconds": 600}).status_code == 200
+        driver = dashboard.driver
+        driver.set_window_size(390, 844)
+        try:
+            for where in (f"#/tasks/{task_id}", "#/deliveries"):
+                dashboard.open(where)
+                dashboard.wait(lambda: len(dashboard.find_all("tr.attempt")) >= 2)
+                assert driver.execute_script("return document.documentElement.clientWidth") <= 400
+                overflow = driver.execute_script(
+                    "return document.documentElement.scrollWidth"
+                    " - document.documentElement.clientWidth;"
+                )
+                wide = driver.execute_script(_WIDER_THAN_THE_WINDOW)
+                assert overflow <= 0, f"{where} scrolls sideways at 390 px: {wide}"
+                assert "Attempts of msg_" in dashboard.text("caption")
+                # Wrapped as a line of text, not squeezed into a column of single letters.
+                caption_width = driver.execute_script(
+                    "return document.querySelector('caption').getBoundingClientRect().width;"
+                )
+                assert caption_width > 250, f"the caption is {caption_width} px wide"
+        finally:
+            driver.set_window_size(1280, 900)
+    assert dashboard.console_errors() == []
+
+
+def test_an_open_task_page_drops_its_stale_details_after_a_reset(dashboard: Dashboard) -> None:
+    dashboard.expected_failures.append(r"/_mock/tasks/[0-9a-f-]+ - .* status of 404")
+    task_id = dashboard.create("forgotten by a reset")
+    assert dashboard.api.post(f"/_mock/tasks/{task_id}/complete").status_code == 200
+    dashboard.open(f"#/tasks/{task_id}")
+    dashboard.wait(lambda: dashboard.find_all("audio#track"))
+    assert "Download the MP3" in dashboard.text(".player")
+    assert "forgotten by a reset" in dashboard.text(".facts")
+
+    assert dashboard.api.post("/_mock/reset").status_code == 200
+    dashboard.wait(lambda: dashboard.text("#notice"))
+    assert dashboard.text("#notice") == f"There is no task {task_id} (a reset forgets every task)."
+    assert dashboard.find_all("audio#track") == [], "the stale track is still offered"
+    assert "Download the MP3" not in dashboard.text("main")
+    assert "forgotten by a reset" not in dashboard.text("main")
+    assert "COMPLETED" not in dashboard.text("main")
+    assert dashboard.text("main h2") == f"Task {task_id}"
+    assert dashboard.console_errors() == []

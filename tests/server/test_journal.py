@@ -93,6 +93,19 @@ def test_a_large_body_is_cut(client: FlaskClient) -> None:
     assert entry["status"] == 400
 
 
+def test_a_body_over_the_request_limit_is_refused_unread_and_recorded_as_null(
+    client: FlaskClient,
+) -> None:
+    # As the README says: the body is not read at all, so the journal has none of it.
+    huge = json.dumps({"prompt": "a" * 1_100_000, "music_length_seconds": 10})
+    answer = client.post(PATH, data=huge, content_type="application/json", headers=AUTH)
+    assert answer.status_code == 400
+    (entry,) = journal(client)
+    assert entry["body"] is None
+    assert entry["status"] == 400
+    assert "must not be larger than 1048576 bytes" in json.dumps(entry["answer_body"])
+
+
 def test_result_file_requests_are_recorded(client: FlaskClient) -> None:
     task_id = client.post(PATH, json=CREATE, headers=AUTH).get_json()["data"]["task_id"]
     client.post(f"/_mock/tasks/{task_id}/complete")
@@ -253,3 +266,12 @@ def test_the_default_journal_keeps_1000_large_requests_under_its_byte_budget() -
     for _ in range(1000):
         _record(journal, "b" * 64 * 1024)
     assert len(journal) == DEFAULT_MAX_BYTES // (64 * 1024 + 2)
+
+
+def test_the_journal_shows_the_path_as_the_routes_see_it(client: FlaskClient) -> None:
+    # Leading slashes made one and UTF-8 decoded, as Flask routes it (404 here: no such task).
+    raw_path = "//v1/ai/music-generation/café".encode().decode("latin-1")  # as WSGI carries it
+    response = client.get(PATH, headers=AUTH, environ_overrides={"PATH_INFO": raw_path})
+    assert response.status_code == 404
+    (entry,) = journal(client)
+    assert (entry["path"], entry["query"], entry["status"]) == (f"{PATH}/café", {}, 404)

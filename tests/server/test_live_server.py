@@ -200,3 +200,39 @@ def test_idle_and_slow_clients_cannot_lock_everyone_out() -> None:
         finally:
             for sock in held:
                 sock.close()
+
+
+@pytest.mark.timeout(60)
+def test_the_control_api_answers_while_32_requests_are_held_by_a_delay(
+    no_thread_left: None,
+) -> None:
+    # With too few worker threads the held requests take them all, and the control calls below
+    # queue behind them until their client timeout (10 s) fails the test.
+    held_requests = 32
+    server = LiveServer(config=MockConfig(clock="manual")).start()
+    host, port = server.url.removeprefix("http://").rsplit(":", 1)
+    held: list[socket.socket] = []
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as control:
+            fault = {
+                "match": {"path": "/v1/ai/music-generation/*"},
+                "delay_seconds": 60,
+                "times": held_requests,
+            }
+            assert control.post("/_mock/faults", json=fault).status_code == 201
+            for _ in range(held_requests):
+                sock = socket.create_connection((host, int(port)), timeout=10)
+                held.append(sock)
+                sock.sendall(
+                    b"GET /v1/ai/music-generation/task_held HTTP/1.1\r\nHost: mock\r\n"
+                    b"x-freepik-api-key: live-key\r\n\r\n"
+                )
+            # Each held request used up one of the fault's times as it started waiting.
+            while control.get("/_mock/faults").json()["data"]:
+                threading.Event().wait(0.01)
+            assert control.get("/_mock/health").status_code == 200
+            assert control.get("/_mock/requests").status_code == 200
+    finally:
+        for sock in held:
+            sock.close()
+        server.stop(timeout=60)

@@ -36,7 +36,7 @@ from freepik_mock.server.core.faults import is_control_path
 from freepik_mock.server.core.journal import JournalEntry
 from freepik_mock.server.web.dashboard import OPEN_PATHS as DASHBOARD_PATHS
 from freepik_mock.server.web.dashboard import OPEN_PREFIX as DASHBOARD_PREFIX
-from freepik_mock.server.web.guards import DroppedConnection
+from freepik_mock.server.web.dropped import DroppedConnection
 from freepik_mock.server.web.state import get_state
 from tests.conftest import API_KEY, OTHER_KEY
 from tests.server.route_fuzz_figures import Figures, session_figures

@@ -196,6 +196,32 @@ def test_a_chunked_body_over_the_limit_is_refused(served: Served) -> None:
     ]
 
 
+def test_a_chunked_body_within_the_limit_is_read_whole(served: Served) -> None:
+    # No Content-Length: the body is read in pieces until it ends; a prompt of 300 KB
+    # arrives whole (and is refused by the spec for its length, not cut).
+    def chunks() -> Iterator[bytes]:
+        yield b'{"music_length_seconds": 10, "prompt": "'
+        for _ in range(300):
+            yield b"y" * 1024
+        yield b'"}'
+
+    answer = httpx.post(
+        served.url + "/v1/ai/music-generation",
+        content=chunks(),
+        headers={**KEY, "Content-Type": "application/json"},
+        timeout=PATIENCE,
+    )
+    assert answer.status_code == 400
+    assert [p["name"] for p in answer.json()["invalid_params"]] == ["prompt"]
+    small = httpx.post(
+        served.url + "/v1/ai/music-generation",
+        content=iter([b'{"prompt": "calm piano", ', b'"music_length_seconds": 10}']),
+        headers={**KEY, "Content-Type": "application/json"},
+        timeout=PATIENCE,
+    )
+    assert (small.status_code, small.json()["data"]["status"]) == (200, "CREATED")
+
+
 def test_the_control_api_answers_while_64_requests_are_held_by_a_delay(served: Served) -> None:
     delay = 4
     with httpx.Client(base_url=served.url, timeout=PATIENCE) as control:

@@ -216,6 +216,24 @@ def test_get_and_list_follow_the_clock_to_a_public_mp3_url(client: FlaskClient) 
     assert url == f"http://localhost/results/{task_id}.mp3"
 
 
+@pytest.mark.parametrize(
+    ("host", "base"),
+    [
+        ("Mock.Example:8080", "http://mock.example:8080"),  # a name is case-insensitive
+        ("[FE80::1]:9000", "http://[fe80::1]:9000"),
+        ("127.0.0.1:80", "http://127.0.0.1"),  # the scheme's default port goes
+        ("xn--bcher-kva.example", "http://bücher.example"),  # as werkzeug's host_url shows it
+    ],
+)
+def test_result_urls_are_built_on_the_host_the_client_called(
+    client: FlaskClient, host: str, base: str
+) -> None:
+    task_id = create(client, headers={**AUTH, "Host": host}).get_json()["data"]["task_id"]
+    client.post("/_mock/clock/advance", json={"seconds": 5})
+    done = client.get(f"{PATH}/{task_id}", headers=AUTH).get_json()["data"]
+    assert done["generated"] == [f"{base}/results/{task_id}.mp3"]
+
+
 def test_unknown_routes_and_methods_answer_in_the_vendor_format(client: FlaskClient) -> None:
     response = client.get("/v2/nothing", headers=AUTH)
     assert (response.status_code, response.get_json()) == (404, {"message": "Not found"})

@@ -131,6 +131,12 @@ async function poll() {
     if (error instanceof ApiError && error.status === 401) {
       lock(error.message);
     } else if (error instanceof ApiError) {
+      if (error.status === 404 && current?.view.forget) {
+        // What the section showed is of something gone: drop it, and redraw in full should it
+        // come back (even with the same data).
+        current.view.forget();
+        current.fingerprint = null;
+      }
       showNotice(error.message);
     } else {
       showNotice(`Cannot reach the mock (${error.message}); trying again.`);

@@ -272,20 +272,40 @@ export const taskSection = {
       );
     };
 
+    const sections = [
+      h("section", {}, h("h3", {}, "Timeline"), timeline),
+      h("section", {}, h("h3", {}, "Track"), player),
+      h("section", {}, h("h3", {}, "Webhook messages"), messageStatus, messages),
+      h("section", {}, h("h3", {}, "Requests from the journal"), requests),
+    ];
     main.append(
       h("p", {}, h("a", { href: "#/tasks" }, "← All tasks")),
       heading,
       facts,
       actions,
       actionMessage,
-      h("section", {}, h("h3", {}, "Timeline"), timeline),
-      h("section", {}, h("h3", {}, "Track"), player),
-      h("section", {}, h("h3", {}, "Webhook messages"), messageStatus, messages),
-      h("section", {}, h("h3", {}, "Requests from the journal"), requests),
+      ...sections,
     );
 
     return {
       title: `Task ${taskId}`,
+      // The task is gone (a reset): what was shown of it goes too, the track stops playing.
+      forget() {
+        if (audio) {
+          audio.pause();
+          audio = null;
+        }
+        for (const part of [facts, actions, timeline, player, messages, requests]) {
+          fill(part);
+        }
+        actionMessage.textContent = "";
+        messageStatus.textContent = "";
+        shownStatus = null;
+        creation = undefined; // a task made again under this id (a seeded mock) is looked for anew
+        for (const section of sections) {
+          section.hidden = true;
+        }
+      },
       async load() {
         const id = encodeURIComponent(taskId);
         // The request that created the task is looked for once (it is journaled before the
@@ -315,6 +335,9 @@ export const taskSection = {
         return { task, messages: sent.data, requests: related };
       },
       update({ task, messages: sentMessages, requests: related }) {
+        for (const section of sections) {
+          section.hidden = false;
+        }
         fill(
           facts,
           fact("Status", badge(task.status)),
