@@ -6,16 +6,21 @@ work dominates). granian's HTTP parsing, keep-alive and writes run in Rust, off 
 
 granian's own supervisor would run the app in a child process, and its embedded mode serves no
 WSGI. The mock needs one process (the memory store, and the scheduler and webhook threads next to
-the requests that use them), so this module drives granian's WSGI worker directly, as the
-supervisor's child does: the Rust runtime serves on its own threads, and the app runs on a pool
-of Python threads started on demand. That is granian's worker-level API, not its documented one,
-hence the pin to granian 2.8 or later 2.x in pyproject.toml.
+the requests that use them), so this module drives granian's RSGI worker directly, as the
+supervisor's child does: the Rust runtime serves on its own threads, each request's body is read
+on one asyncio loop running on a thread of its own (:mod:`.rsgi_bridge`), and the Flask app runs
+on a pool of Python threads started on demand. That is granian's worker-level API, not its
+documented one, hence the pin to granian 2.8 or later 2.x in pyproject.toml. (granian's WSGI
+worker would hand the app a body whose reads block a thread with no deadline, issue 13.)
 
 What keeps clients from locking the server out (issue 13):
 
 * connections cost a Rust task, not a thread, and up to :data:`MAX_CONNECTIONS` are served at
   once; a request whose headers are not complete within :data:`HEADER_TIMEOUT_SECONDS` (a slow
   or idle client, an HTTP/0.9 line) is closed;
+* a body is read on the loop, not on a thread, and one not complete within
+  :data:`~.rsgi_bridge.BODY_TIMEOUT_SECONDS` gets a 408 and is closed: a stalled body holds
+  nothing anyone else needs;
 * the thread pool grows on demand up to ``threads``, so requests held by a delay fault each hold
   one idle thread and the control API still finds a free one.
 """
@@ -25,7 +30,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +37,8 @@ from .core import MockConfig
 from .live import bind_listener, check_exposure
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+    from concurrent.futures import ThreadPoolExecutor
+
     from flask import Flask
 
 __all__ = [
@@ -49,10 +54,11 @@ MAX_CONNECTIONS = 4096
 #: A connection that has not sent a complete request head this long after it opened (or after
 #: its previous answer) is closed.
 HEADER_TIMEOUT_SECONDS = 10
-#: Python threads for requests, started when needed and stopped after a while unused: many, as a
-#: thread held by a delay fault only waits.
+#: Python threads for the app, started when needed (and then kept until the server stops): many,
+#: as a thread held by a delay fault only waits.
 DEFAULT_THREADS = 128
-#: Unused request threads stop after this long (granian's minimum is 5 s).
+#: granian's own Python thread (RSGI calls are scheduled on the loop) stops after this long
+#: unused (granian's minimum is 5 s).
 _THREAD_IDLE_SECONDS = 30
 _BACKLOG = 1024
 
@@ -69,52 +75,8 @@ class _QuietDrops(logging.Filter):
     """Hides granian's traceback for a connection a fault drops on purpose (it is no error)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "FaultHangup" not in record.getMessage()
-
-
-class _Answer:
-    """The WSGI ``start_response``: keeps the status code and headers for granian."""
-
-    __slots__ = ("headers", "status")
-
-    def __init__(self) -> None:
-        self.status = 200
-        self.headers: list[tuple[str, str]] = []
-
-    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        self.status = int(status.split(" ", 1)[0])
-        self.headers = headers
-
-
-class _Chunks:
-    """An answer's body for granian: the chunks of ``chunks``, and ``close`` of ``inner`` (the
-    app's own iterable, by default ``chunks`` itself) as WSGI asks."""
-
-    __slots__ = ("__next__", "inner")
-
-    def __init__(self, chunks: Iterable[bytes], inner: Iterable[bytes] | None = None) -> None:
-        self.inner = chunks if inner is None else inner
-        self.__next__: Callable[[], bytes] = iter(chunks).__next__
-
-    def close(self) -> None:
-        close = getattr(self.inner, "close", None)
-        if close is not None:
-            close()
-
-
-class _Raising:
-    """An iterator whose first chunk raises ``error``: the failure of an answer already begun."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-    def __iter__(self) -> _Raising:
-        return self
-
-    def __next__(self) -> bytes:
-        raise self.error
+        error = record.exc_info[1] if record.exc_info else None
+        return "FaultHangup" not in record.getMessage() and type(error).__name__ != "FaultHangup"
 
 
 def _granian_package_on_demand() -> None:
@@ -149,49 +111,6 @@ def _granian_package_on_demand() -> None:
 
     package.__dict__["__getattr__"] = complete
     sys.modules["granian"] = package
-
-
-def _wsgi_runner(app: WSGIApplication) -> Callable[[Any, dict[str, Any]], int]:
-    """granian's callback: the WSGI call of ``app`` for one request.
-
-    granian's own wrapper copies the whole process environment into every request's environ;
-    this one adds only what WSGI requires (an ``HTTP_PROXY`` variable of the process must not
-    look like a header the client sent, and copying ~60 variables per request is wasted work).
-    """
-    base: dict[str, Any] = {
-        "GATEWAY_INTERFACE": "CGI/1.1",
-        "SCRIPT_NAME": "",
-        "SERVER_SOFTWARE": "Granian",
-        "wsgi.errors": sys.stderr,
-        # Not in PEP 3333, but werkzeug reads it: the body ends where granian says it does.
-        "wsgi.input_terminated": True,
-        "wsgi.multiprocess": False,
-        "wsgi.multithread": True,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
-
-    def run(proto: Any, scope: dict[str, Any]) -> int:
-        answer = _Answer()
-        body = app(base | scope, answer)
-        if isinstance(body, list):
-            proto.response_bytes(answer.status, answer.headers, b"".join(body))
-            return answer.status
-        # Every answer of this app is small and already in memory: joined, it goes out in one
-        # write. Streamed chunk by chunk, the head and the body leave in separate writes and a
-        # keep-alive client waits out Nagle's algorithm against its delayed ACK (40 ms a GET).
-        try:
-            whole = b"".join(body)
-        except Exception as error:  # a drop fault: granian must meet the failure while sending
-            proto.response_iter(answer.status, answer.headers, _Chunks(_Raising(error), body))
-            return answer.status
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-        proto.response_bytes(answer.status, answer.headers, whole)
-        return answer.status
-
-    return run
 
 
 class GranianServer:
@@ -234,6 +153,7 @@ class GranianServer:
         shown_host = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown_host}:{bound_port}"
         self._signal: Any = None
+        self._loop_thread: threading.Thread | None = None
         self._closed = False
         self._stopped = threading.Event()
         self._quiet_drops = _QuietDrops()
@@ -241,9 +161,13 @@ class GranianServer:
     def _granian_worker(self, listener: Any, threads: int) -> tuple[Any, Any, Any]:
         import asyncio
         import importlib
+        from concurrent.futures import ThreadPoolExecutor
 
         _granian_package_on_demand()
         from granian.http import HTTP1Settings
+
+        from .rsgi_bridge import rsgi_bridge
+        from .web.state import get_state
 
         # granian's worker-level API (what its own process supervisor calls); its type stubs lag
         # behind the extension, so it is used untyped.
@@ -252,13 +176,13 @@ class GranianServer:
         holder = native.SocketHolder(listener.fileno(), False, _BACKLOG)
         # granian owns the descriptor from here on (it closes it when it stops).
         listener.detach()
-        worker = native.WSGIWorker(
+        worker = native.RSGIWorker(
             1,
             (None, holder),
             None,  # no IPC: there is no supervisor process
             threads=1,  # one Rust thread: parsing and writing are not the bottleneck
             blocking_threads=512,
-            py_threads=threads,
+            py_threads=1,  # RSGI calls run on the event loop's thread
             py_threads_idle_timeout=_THREAD_IDLE_SECONDS,
             backpressure=MAX_CONNECTIONS,
             http_mode="1",
@@ -266,13 +190,40 @@ class GranianServer:
                 header_read_timeout=HEADER_TIMEOUT_SECONDS * 1000, keep_alive=True
             ),
             http2_opts=None,
+            websockets_enabled=False,
             static_files=None,
         )
-        # WSGI requests run on granian's Python threads; the loop is only the scheduler's handle.
+        # The app's threads: started on demand, at most ``threads`` (each held by a delay fault
+        # only waits, so there are many).
+        self._executor: ThreadPoolExecutor = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="freepik-mock-request"
+        )
+        limit = int(self.app.config["MAX_CONTENT_LENGTH"])
+        state = get_state(self.app)
+
+        def may_block() -> bool:
+            # Only an injected delay waits inside a request. (A delay fault added while a
+            # request is on its way may hold the loop for that one request: the window is short.)
+            return state.sleep is not None or any(
+                rule.delay_seconds > 0 for rule in state.faults.list()
+            )
+
+        callback = rsgi_bridge(self.app, executor=self._executor, limit=limit, may_block=may_block)
+
+        async def watched(watcher: Any) -> None:
+            # granian's own watcher: a failing call (a drop fault) fails the request inside
+            # granian, which closes the connection without an answer.
+            try:
+                await callback(watcher.scope, watcher.proto)
+            except BaseException as error:
+                watcher.err(error)
+                return
+            watcher.done()
+
         loop = asyncio.new_event_loop()
         # The asyncio flavour (granian's default): the other registers a half-made Task with
         # asyncio, which then breaks ``asyncio.all_tasks()`` for every later loop of the process.
-        scheduler = futures._new_cbscheduler(loop, _wsgi_runner(self.app), impl_asyncio=True)
+        scheduler = futures._new_cbscheduler(loop, watched, impl_asyncio=True)
         return worker, scheduler, loop
 
     def _serve(self) -> None:
@@ -281,8 +232,13 @@ class GranianServer:
         self._signal = WorkerSignal()
         # Called by granian once it has stopped serving (every connection closed).
         self._signal.add_cb(self._stopped.set)
-        # Returns at once: the Rust runtime serves on its own threads.
+        # Returns at once: the Rust runtime serves on its own threads, and schedules each
+        # request's coroutine on the loop, which runs on a thread of its own.
         self._worker.serve_mtr(self._scheduler, self._loop, self._signal)
+        self._loop_thread = threading.Thread(
+            target=self._loop.run_forever, name="freepik-mock-loop", daemon=True
+        )
+        self._loop_thread.start()
 
     def start(self) -> GranianServer:
         """Start serving (returns self); the spec validator is prepared in the background."""
@@ -322,7 +278,14 @@ class GranianServer:
         stopped = self._stopped.wait(timeout)
         for name in _GRANIAN_LOGGERS:
             logging.getLogger(name).removeFilter(self._quiet_drops)
-        self._loop.close()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        thread = self._loop_thread
+        if thread is not None:
+            thread.join(timeout)
+        # The app is closed: requests still on a thread end promptly.
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        if thread is None or not thread.is_alive():
+            self._loop.close()
         if not stopped:
             raise ServerStopTimeout(f"the server did not stop within {timeout} s")
 

@@ -60,12 +60,11 @@ log = logging.getLogger(__name__)
 class FaultHangup(ConnectionAbortedError):
     """Raised from the answer's body under granian, which then closes the connection.
 
-    granian has no equivalent of waitress's ``ClientDisconnected``; an answer whose first chunk
-    fails is the nearest it offers. The client never gets a complete answer, but what it sees
-    depends on a race inside granian: usually the connection closes right after a
-    ``200 OK`` head with an unfinished chunked body ("incomplete chunked read"), sometimes
-    before any byte ("server disconnected without sending a response"). httpx raises
-    ``RemoteProtocolError`` for both; a client that retries on a broken connection retries both.
+    granian has no equivalent of waitress's ``ClientDisconnected``;
+    :mod:`mock_server.rsgi_bridge` turns this failure into an answer cut short: a ``200 OK``
+    head announcing two bytes, one byte, then the connection closes. The client never gets a
+    complete answer (httpx raises ``RemoteProtocolError``); a client that retries on a broken
+    connection retries it.
     """
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
 from freepik_mock.server import MockConfig
-from freepik_mock.server.granian_server import GranianServer, _wsgi_runner
+from freepik_mock.server.granian_server import GranianServer
+from freepik_mock.server.rsgi_bridge import rsgi_bridge
 
 pytestmark = pytest.mark.live
 
@@ -104,17 +106,113 @@ def test_asyncio_still_works_in_the_process_after_a_server_ran() -> None:
         assert asyncio.run(tasks_seen()) == 1
 
 
-class RecordingProtocol:
-    """Stands in for granian's protocol object: records how each answer was handed over."""
+class Headers(dict[str, str]):
+    """Stands in for granian's RSGI headers (lower-case names)."""
 
-    def __init__(self) -> None:
+
+class Scope:
+    """Stands in for granian's RSGI scope."""
+
+    method = "POST"
+    path = "/a%20b/%C3%A9x"
+    query_string = "q=1%202"
+    server = "127.0.0.1:8080"
+    client = "127.0.0.1:50000"
+    http_version = "1.1"
+    scheme = "http"
+
+    def __init__(self, body: bytes = b"") -> None:
+        self.headers = Headers({"host": "127.0.0.1:8080", "x-foo_bar": "b"})
+        if body:
+            self.headers["content-length"] = str(len(body))
+            self.headers["content-type"] = "application/json"
+
+
+class RecordingProtocol:
+    """Stands in for granian's RSGI protocol: hands over a body, records each answer."""
+
+    def __init__(self, body: bytes = b"") -> None:
+        self.body = body
         self.calls: list[tuple[str, int, Any]] = []
+
+    async def __call__(self) -> bytes:
+        return self.body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.body
 
     def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self.calls.append(("bytes", status, body))
 
-    def response_iter(self, status: int, headers: list[tuple[str, str]], body: Any) -> None:
-        self.calls.append(("iter", status, body))
+    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Any:
+        self.calls.append(("stream", status, headers))
+        calls = self.calls
+
+        class Transport:
+            async def send_bytes(self, data: bytes) -> None:
+                calls.append(("sent", status, data))
+
+        return Transport()
+
+
+def run_bridge(app: Any, scope: Scope, proto: RecordingProtocol, *, offload: bool = False) -> None:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pool") as executor:
+        bridge = rsgi_bridge(app, executor=executor, limit=1024, may_block=lambda: offload)
+        asyncio.run(bridge(scope, proto))
+
+
+def test_the_app_gets_the_wsgi_environ_with_the_whole_body() -> None:
+    seen: dict[str, Any] = {}
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        seen.update(environ, body=environ["wsgi.input"].read())
+        start_response("201 Created", [("Content-Type", "text/plain")])
+        return [b"made"]
+
+    proto = RecordingProtocol(b'{"x":1}')
+    run_bridge(app, Scope(b'{"x":1}'), proto)
+    assert proto.calls == [("bytes", 201, b"made")]
+    assert seen["body"] == b'{"x":1}'
+    assert seen["REQUEST_METHOD"] == "POST"
+    # WSGI's PATH_INFO: percent-decoded, one character per byte of the UTF-8.
+    assert seen["PATH_INFO"] == "/a b/\u00c3\u00a9x"
+    assert seen["QUERY_STRING"] == "q=1%202"
+    assert (seen["CONTENT_LENGTH"], seen["CONTENT_TYPE"]) == ("7", "application/json")
+    assert (seen["HTTP_HOST"], seen["HTTP_X_FOO_BAR"]) == ("127.0.0.1:8080", "b")
+    assert (seen["SERVER_NAME"], seen["SERVER_PORT"], seen["REMOTE_ADDR"]) == (
+        "127.0.0.1",
+        "8080",
+        "127.0.0.1",
+    )
+    assert (seen["SERVER_PROTOCOL"], seen["wsgi.url_scheme"]) == ("HTTP/1.1", "http")
+
+
+@pytest.mark.parametrize("offload", [False, True])
+def test_the_app_runs_on_the_pool_only_while_a_request_may_block(offload: bool) -> None:
+    threads: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    proto = RecordingProtocol()
+    run_bridge(app, Scope(), proto, offload=offload)
+    assert proto.calls == [("bytes", 200, b"ok")]
+    assert [name.startswith("pool") for name in threads] == [offload]
+
+
+def test_a_body_announced_over_the_limit_is_not_read() -> None:
+    seen: list[bytes] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        seen.append(environ["wsgi.input"].read())
+        start_response("400 Bad Request", [])
+        return [b"too large"]
+
+    scope = Scope(b"x" * 2048)
+    run_bridge(app, scope, RecordingProtocol(b"x" * 2048))
+    assert seen == [b""]
 
 
 def test_a_streamed_answer_is_handed_over_whole_so_it_leaves_in_one_write() -> None:
@@ -134,13 +232,13 @@ def test_a_streamed_answer_is_handed_over_whole_so_it_leaves_in_one_write() -> N
         return Body()
 
     proto = RecordingProtocol()
-    status = _wsgi_runner(app)(proto, {"REQUEST_METHOD": "GET", "PATH_INFO": "/"})
-    assert status == 200
+    run_bridge(app, Scope(), proto)
     assert proto.calls == [("bytes", 200, b'{"status":"ok"}')]
     assert closed == [True]
 
 
-def test_an_answer_failing_while_sent_fails_inside_granian_so_the_connection_drops() -> None:
+@pytest.mark.parametrize("offload", [False, True])
+def test_an_answer_failing_is_a_stream_cut_short_so_the_connection_drops(offload: bool) -> None:
     closed: list[bool] = []
 
     class Failing:
@@ -156,10 +254,11 @@ def test_an_answer_failing_while_sent_fails_inside_granian_so_the_connection_dro
         return Failing()
 
     proto = RecordingProtocol()
-    _wsgi_runner(app)(proto, {"REQUEST_METHOD": "GET", "PATH_INFO": "/"})
-    [(kind, status, body)] = proto.calls
-    assert (kind, status) == ("iter", 200)
     with pytest.raises(ConnectionAbortedError):
-        next(body)
-    body.close()
+        run_bridge(app, Scope(), proto, offload=offload)
+    # One byte of the two announced: granian closes the connection, no answer completes.
+    assert proto.calls == [
+        ("stream", 200, [("content-length", "2")]),
+        ("sent", 200, b"{"),
+    ]
     assert closed == [True]

@@ -8,6 +8,7 @@ asserts how long anything took.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -104,6 +105,47 @@ def test_an_incomplete_request_is_closed_after_a_deadline(served: Served) -> Non
         sock.settimeout(30)
         assert sock.recv(1024) == b""
     answers(served.url)
+
+
+STALLED_HEAD = (
+    b"POST /v1/ai/music-generation HTTP/1.1\r\nHost: 127.0.0.1\r\nx-freepik-api-key: k\r\n"
+    b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    b'{"prompt":'
+)
+
+
+def test_300_stalled_request_bodies_do_not_lock_others_out(served: Served) -> None:
+    # More than --threads (128): a body that trickles in must not hold a request thread.
+    stalled = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(300)]
+    try:
+        for sock in stalled:
+            sock.sendall(STALLED_HEAD)
+        answers(served.url)
+        with httpx.Client(base_url=served.url, timeout=PATIENCE) as http:
+            assert http.get("/_mock/requests").status_code == 200
+        answers(served.url)
+    finally:
+        for sock in stalled:
+            sock.close()
+
+
+def test_a_stalled_body_gets_a_408_after_the_deadline_and_is_closed(served: Served) -> None:
+    with socket.create_connection(("127.0.0.1", served.port)) as sock:
+        sock.sendall(STALLED_HEAD)
+        # The body deadline is 10 s; the client waits up to 30 s for the answer and the close.
+        sock.settimeout(30)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ")
+    assert b"connection: close" in head.lower()
+    assert json.loads(body)["message"].startswith("Request Timeout")
+    answers(served.url)
+    with httpx.Client(base_url=served.url, timeout=PATIENCE) as http:
+        # The refused request never reached the app: only the create of ``answers`` is journaled.
+        journal = http.get("/_mock/requests").json()["data"]
+    assert [entry["status"] for entry in journal] == [200]
 
 
 def test_an_http_0_9_line_is_refused_and_closed(served: Served) -> None:
