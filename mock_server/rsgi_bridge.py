@@ -68,14 +68,15 @@ async def _read_body(proto: Any, *, limit: int) -> bytes:
 
 
 def rsgi_bridge(
-    app: WSGIApplication, *, executor: Executor, limit: int, may_block: Callable[[], bool]
+    app: WSGIApplication, *, executor: Executor, limit: int, may_block: Callable[[str], bool]
 ) -> Callable[[Any, Any], Awaitable[None]]:
     """granian's RSGI callback running the WSGI ``app``.
 
-    The app runs on the loop's own thread while ``may_block()`` is false (its requests are short
-    and hold the GIL anyway: a hop to another thread and back would cost about 40% of the
-    requests per second), and on ``executor`` while it is true (a delay fault exists: a request
-    it holds must not hold the loop, nor the bodies and answers of everyone else).
+    The app runs on the loop's own thread while ``may_block(path)`` is false (such requests are
+    short and hold the GIL anyway: a hop to another thread and back would cost about 40% of the
+    requests per second), and on ``executor`` while it is true (a request that may wait, such as
+    an advance waiting for webhook attempts or one held by a delay fault, must not hold the loop,
+    nor the bodies and answers of everyone else).
     ``limit`` is the app's body limit in bytes: a body announced larger is not read (the app
     refuses it unread), a chunked one is read only to just past it. The environ carries only
     what WSGI requires (no copy of the process environment: an ``HTTP_PROXY`` variable of the
@@ -140,7 +141,7 @@ def rsgi_bridge(
                 proto.response_bytes(408, _TIMEOUT_HEADERS, _TIMEOUT_BODY)
                 return
         try:
-            if may_block():
+            if may_block(scope.path):
                 await asyncio.get_running_loop().run_in_executor(executor, run, scope, proto, body)
             else:
                 run(scope, proto, body)

@@ -157,7 +157,7 @@ class RecordingProtocol:
 
 def run_bridge(app: Any, scope: Scope, proto: RecordingProtocol, *, offload: bool = False) -> None:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pool") as executor:
-        bridge = rsgi_bridge(app, executor=executor, limit=1024, may_block=lambda: offload)
+        bridge = rsgi_bridge(app, executor=executor, limit=1024, may_block=lambda path: offload)
         asyncio.run(bridge(scope, proto))
 
 

@@ -303,3 +303,37 @@ def _held_request(url: str) -> None:
     # Answered or cut off by the stop: either is fine, a hang is not (the join would wait).
     with contextlib.suppress(httpx.HTTPError):
         httpx.get(url + "/v1/ai/music-generation", headers=KEY, timeout=60)
+
+
+def test_a_control_call_waiting_on_a_hung_receiver_does_not_hold_other_clients() -> None:
+    # An ad-hoc send answers once its attempt ends (up to --webhook-timeout): it must wait on a
+    # thread of its own, never on the loop that reads every other client's request.
+    server = Served("--quiet", "--webhook-timeout", "20")
+    connected, release = threading.Event(), threading.Event()
+    with socket.create_server(("127.0.0.1", 0)) as hung:
+        hook = f"http://127.0.0.1:{hung.getsockname()[1]}/hook"
+
+        def accept_and_say_nothing() -> None:
+            with contextlib.suppress(OSError):
+                conn, _ = hung.accept()
+                with conn:
+                    connected.set()
+                    release.wait(60)  # never answers, holding the connection open
+
+        def send_to_the_hung_receiver() -> None:
+            with contextlib.suppress(httpx.HTTPError):  # cut short when the server stops
+                body = {"url": hook, "status": "COMPLETED"}
+                httpx.post(server.url + "/_mock/webhooks/send", json=body, timeout=60)
+
+        receiver = threading.Thread(target=accept_and_say_nothing, daemon=True)
+        sender = threading.Thread(target=send_to_the_hung_receiver, daemon=True)
+        receiver.start()
+        sender.start()
+        try:
+            assert connected.wait(PATIENCE * 2), "the mock never tried the receiver"
+            answers(server.url)
+        finally:
+            release.set()
+            server.stop()
+            receiver.join(PATIENCE)
+            sender.join(PATIENCE)
