@@ -34,7 +34,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .core import MockConfig
-from .live import bind_listener, check_exposure
+from .live import open_mock
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -131,29 +131,18 @@ class GranianServer:
         port: int = 0,
         threads: int = DEFAULT_THREADS,
     ) -> None:
-        config = config or MockConfig()
-        check_exposure(host=host, admin_token=config.admin_token)
-        if threads < 1:
-            raise ValueError("threads must be at least 1")
-        # Imported here: the command line reads its options before paying for Flask and granian.
-        from .web.app import close_app, create_app
+        self.app: Flask
+        self.app, listener, self.url = open_mock(
+            config=config, host=host, port=port, threads=threads, backlog=_BACKLOG
+        )
+        from .web.app import close_app
 
-        listener = bind_listener(host, port)
-        try:
-            listener.listen(_BACKLOG)
-            bound_port = listener.getsockname()[1]
-            self.app: Flask = create_app(config)
-        except BaseException:
-            listener.close()
-            raise
         try:
             self._worker, self._scheduler, self._loop = self._granian_worker(listener, threads)
         except BaseException:
             listener.close()
             close_app(self.app)
             raise
-        shown_host = f"[{host}]" if ":" in host else host
-        self.url = f"http://{shown_host}:{bound_port}"
         self._signal: Any = None
         self._loop_thread: threading.Thread | None = None
         self._closed = False

@@ -28,6 +28,7 @@ __all__ = [
     "bind_listener",
     "check_exposure",
     "is_loopback_host",
+    "open_mock",
 ]
 
 #: Worker threads (waitress starts them all at once): enough that requests held by delay faults,
@@ -100,6 +101,33 @@ def bind_listener(host: str, port: int) -> socket.socket:
     return sock
 
 
+def open_mock(
+    *, config: MockConfig | None, host: str, port: int, threads: int, backlog: int | None = None
+) -> tuple[Flask, socket.socket, str]:
+    """What both servers do first: refuse an exposed host without a token and ``threads < 1``
+    (``ValueError``), bind (``OSError``; listening with ``backlog`` when given), build the app.
+
+    Returns the app, the bound socket and the server's URL; nothing is left open on failure.
+    """
+    config = config or MockConfig()
+    check_exposure(host=host, admin_token=config.admin_token)
+    if threads < 1:
+        raise ValueError("threads must be at least 1")
+    # Imported here: the command line reads its options before paying for Flask.
+    from .web.app import create_app
+
+    listener = bind_listener(host, port)
+    try:
+        if backlog is not None:
+            listener.listen(backlog)
+        app = create_app(config)
+    except BaseException:
+        listener.close()
+        raise
+    shown_host = f"[{host}]" if ":" in host else host
+    return app, listener, f"http://{shown_host}:{listener.getsockname()[1]}"
+
+
 class LiveServer:
     """``with LiveServer(config=...) as server: httpx.get(server.url + "/_mock/health")``.
 
@@ -115,23 +143,17 @@ class LiveServer:
         port: int = 0,
         threads: int = DEFAULT_THREADS,
     ) -> None:
-        config = config or MockConfig()
-        check_exposure(host=host, admin_token=config.admin_token)
-        if threads < 1:
-            raise ValueError("threads must be at least 1")
-        # Imported here: the command line reads its options before paying for Flask and waitress.
-        from waitress.server import create_server
-
-        from .web.app import close_app, create_app
-
         # Bound first: waitress starts its worker threads before it binds, and would leave them
         # running when the port is taken.
-        listener = bind_listener(host, port)
-        try:
-            self.app: Flask = create_app(config)
-        except BaseException:
-            listener.close()
-            raise
+        self.app: Flask
+        self.app, listener, self.url = open_mock(
+            config=config, host=host, port=port, threads=threads
+        )
+        # Imported here: the command line reads its options before paying for waitress.
+        from waitress.server import create_server
+
+        from .web.app import close_app
+
         try:
             self._server: Any = create_server(
                 self.app,
@@ -151,8 +173,6 @@ class LiveServer:
             listener.close()
             close_app(self.app)
             raise
-        shown_host = f"[{host}]" if ":" in host else host
-        self.url = f"http://{shown_host}:{self._server.effective_port}"
         self._thread: threading.Thread | None = None
 
     def start(self) -> LiveServer:
