@@ -20,7 +20,7 @@ from typing import Any
 from .clock import iso_utc
 from .faults import path_matches
 from .masking import SENSITIVE_HEADERS, mask_secret
-from .paging import Page, since_start
+from .paging import Page, first_changes, since_start
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -352,18 +352,11 @@ class RequestJournal:
             items = taken[:limit] if limit is not None else taken
             items.reverse()
             return Page(items=items, total=total, cursor=cursor, has_more=more)
-        items = []
-        more = False
-        for entry, sequence in reversed(recent):
-            if not matches(entry):
-                continue
-            if limit is not None and len(items) >= limit:
-                more = True
-                break
-            items.append(entry)
-            cursor_at = sequence
-        if more:
-            cursor = cursor_at  # the next read goes on after the last entry this one holds
+        items, cursor, more = first_changes(
+            ((entry, n) for entry, n in reversed(recent) if matches(entry)),
+            limit=limit,
+            sequence=cursor,
+        )
         return Page(items=items, total=total, cursor=cursor, has_more=more, restarted=restarted)
 
     def clear(self) -> None:

@@ -13,10 +13,11 @@ there is now (the first ``limit`` of it), as read from the start.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-__all__ = ["MAX_PAGE_LIMIT", "Page", "since_start"]
+__all__ = ["MAX_PAGE_LIMIT", "Page", "first_changes", "since_start"]
 
 #: The most items one answer may hold when ``limit`` is given.
 MAX_PAGE_LIMIT = 1000
@@ -46,3 +47,20 @@ def since_start(since: int | None, *, sequence: int, cleared_at: int) -> tuple[i
     if since < cleared_at or since > sequence:
         return 0, True
     return since, False
+
+
+def first_changes(
+    changes: Iterable[tuple[T, int]], *, limit: int | None, sequence: int
+) -> tuple[list[T], int, bool]:
+    """The first ``limit`` items of ``changes`` (each with its change number, in change order,
+    already filtered; read lazily, so no more than ``limit + 1`` are drawn), the cursor for the
+    next read, and whether more were left: the cursor is then the last item's number, so the next
+    read goes on after it; otherwise it is ``sequence``, the list's newest change."""
+    items: list[T] = []
+    last = sequence
+    for item, number in changes:
+        if limit is not None and len(items) >= limit:
+            return items, last, True
+        items.append(item)
+        last = number
+    return items, sequence, False

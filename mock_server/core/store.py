@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from .errors import TaskStoreFull
-from .paging import Page, since_start
+from .paging import Page, first_changes, since_start
 from .tasks import Task
 
 __all__ = ["DEFAULT_MAX_TASKS", "TaskIdFactory", "TaskStore"]
@@ -135,20 +135,12 @@ class TaskStore:
                         break
                     newer.append((task_id, sequence))
                 changed = reversed(newer)
-            items: list[Task] = []
-            cursor = self._sequence
-            more = False
-            for task_id, sequence in changed:
-                task = pool.get(task_id)
-                if task is None or (match is not None and not match(task)):
-                    continue
-                if limit is not None and len(items) >= limit:
-                    more = True
-                    break
-                items.append(task)
-                last = sequence
-            if more:
-                cursor = last  # the next read goes on after the last task this one holds
+            tasks = ((pool.get(task_id), n) for task_id, n in changed)
+            items, cursor, more = first_changes(
+                ((t, n) for t, n in tasks if t is not None and (match is None or match(t))),
+                limit=limit,
+                sequence=self._sequence,
+            )
             return Page(
                 items=items, total=len(pool), cursor=cursor, has_more=more, restarted=restarted
             )

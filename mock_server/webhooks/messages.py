@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..core import NotFound, Task, TaskStatus
-from ..core.paging import Page, since_start
+from ..core.paging import Page, first_changes, since_start
 
 __all__ = [
     "Attempt",
@@ -282,19 +282,13 @@ class MessageLog:
             if sequence <= since:
                 break
             changed.append((webhook_id, sequence))
-        items = []
-        cursor = self._sequence
-        for webhook_id, sequence in reversed(changed):
-            message = self._messages[webhook_id]
-            if task_ids is not None and message.task_id not in task_ids:
-                continue
-            if limit is not None and len(items) >= limit:
-                more = True
-                break
-            items.append(message.record())
-            cursor_at = sequence
-        if more:
-            cursor = cursor_at  # the next read goes on after the last message this one holds
+        in_order = ((self._messages[webhook_id], n) for webhook_id, n in reversed(changed))
+        kept, cursor, more = first_changes(
+            ((m, n) for m, n in in_order if task_ids is None or m.task_id in task_ids),
+            limit=limit,
+            sequence=self._sequence,
+        )
+        items = [message.record() for message in kept]
         return Page(items=items, total=total, cursor=cursor, has_more=more, restarted=restarted)
 
     def clear(self) -> None:
